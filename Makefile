@@ -1,0 +1,45 @@
+# Two commands for a new user: `make lab` (the lessons) and `make test` (everything).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PYTEST_FLAGS ?=
+
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+.PHONY: lab test unit notebooks bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + "): set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.notebook: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[notebook]"
+	@touch $@
+
+$(VENV)/.test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e ".[test]"
+	@touch $@ $(VENV)/.notebook
+
+## lab: install the lessons' environment in .venv and open JupyterLab on notebooks/
+lab: $(VENV)/.notebook
+	$(BIN)/jupyter lab notebooks/
+
+## test: unit tests, doctests, strict nbval over every notebook, browser test
+test: $(VENV)/.test
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests lesson_lib notebooks --doctest-modules $(NBVAL) $(PYTEST_FLAGS)
+
+## unit: unit tests and doctests only (fast)
+unit: $(VENV)/.test
+	$(BIN)/python -m pytest tests lesson_lib --doctest-modules -m "not browser" $(PYTEST_FLAGS)
+
+## notebooks: re-execute every lesson in place so committed outputs are machine-made
+notebooks: $(VENV)/.test
+	$(BIN)/python tools/run_notebooks.py notebooks/*.ipynb
+
+## bench: measure speed and write BENCHMARKS.md
+bench: $(VENV)/.test
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) build *.egg-info
