@@ -162,7 +162,8 @@ class Playground:
         """The whole playground as one widget: controls, status, plot, errors."""
         view = self.fig.canvas if self._live else self._image
         controls = widgets.HBox(list(self.controls.values()), layout={"flex_flow": "row wrap"})
-        return widgets.VBox([controls, self.status, view, self.errors])
+        parts = [controls, self.status, view, self.errors]
+        return widgets.VBox([part for part in parts if part is not None])
 
     def _ipython_display_(self):
         display(self.widget)
