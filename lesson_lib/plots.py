@@ -115,9 +115,14 @@ class Blitter:
             artist.figure.draw_artist(artist)
 
     def update(self):
-        """Show the artists' new state: blit if a background is cached, else draw all."""
+        """Show the artists' new state: blit if a background is cached, else draw all.
+
+        The full draw goes through `draw_idle`: Agg draws at once, while ipympl
+        asks the browser to request a frame. (ipympl 0.10 stores a broken
+        data URL for a figure drawn before it is first displayed.)
+        """
         if self.background is None:
-            self.canvas.draw()
+            self.canvas.draw_idle()
             return
         self.canvas.restore_region(self.background)
         self._paint()

@@ -1,4 +1,4 @@
-"""Test configuration: strict JAX, a headless matplotlib."""
+"""Test configuration: strict JAX, a headless matplotlib, tests/ importable."""
 
 import os
 
@@ -9,3 +9,8 @@ import matplotlib
 jax.config.update("jax_numpy_rank_promotion", "raise")
 matplotlib.use("Agg")
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
