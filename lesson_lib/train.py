@@ -39,7 +39,7 @@ class Trajectory(NamedTuple):
     def __repr__(self):
         steps = self.losses.shape[0] - 1
         last = float(self.losses[-1])
-        state = "converging" if self.diverged_at is None else f"diverged at step {self.diverged_at}"
+        state = "no divergence" if self.diverged_at is None else f"diverged at step {self.diverged_at}"
         return f"Trajectory(steps={steps}, final_loss={last:.4g}, {state})"
 
 
