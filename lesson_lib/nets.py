@@ -11,6 +11,7 @@ Sliders that change the depth must not recompile, so the library also keeps a
 """
 
 import jax.numpy as jnp
+import numpy as np
 
 from lesson_lib import _checks
 
@@ -31,7 +32,7 @@ def init_narrow(depth: int, init: float = 0.9):
     """
     check_depth(depth)
     _checks.finite_float("init", init)
-    return jnp.full((int(depth),), init, dtype=jnp.float32)
+    return jnp.asarray(np.full(int(depth), init, dtype=np.float32))  # no per-depth compile
 
 
 def narrow_predict(w, x):
@@ -59,10 +60,19 @@ def depth_mask(depth, max_depth: int = MAX_DEPTH):
 
 
 def pad_narrow(w, max_depth: int = MAX_DEPTH):
-    """Pad a narrow net's weights with ones (identity layers) to `max_depth`."""
-    w = jnp.asarray(w, dtype=jnp.float32)
-    check_depth(w.shape[0])
-    return jnp.concatenate([w, jnp.ones((max_depth - w.shape[0],), w.dtype)])
+    """Pad a narrow net's weights with ones (identity layers) to `max_depth`.
+
+    Concrete weights are padded in NumPy, so a new depth costs no compilation.
+
+    Example:
+      >>> pad_narrow([0.5, 2.0], max_depth=4)
+      Array([0.5, 2. , 1. , 1. ], dtype=float32)
+    """
+    check_depth(len(w))
+    if _checks.is_traced(w):
+        return jnp.concatenate([w, jnp.ones((max_depth - w.shape[0],), w.dtype)])
+    w = np.asarray(w, dtype=np.float32)
+    return jnp.asarray(np.concatenate([w, np.ones(max_depth - w.shape[0], np.float32)]))
 
 
 def masked_weights(w_padded, depth):
