@@ -10,6 +10,7 @@ Sliders that change the depth must not recompile, so the library also keeps a
 `depth` replaced by the identity (weight 1, gradient 0).
 """
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -32,7 +33,7 @@ def init_narrow(depth: int, init: float = 0.9):
     """
     check_depth(depth)
     _checks.finite_float("init", init)
-    return jnp.asarray(np.full(int(depth), init, dtype=np.float32))  # no per-depth compile
+    return jax.device_put(np.full(int(depth), init, dtype=np.float32))  # no per-depth compile
 
 
 def narrow_predict(w, x):
@@ -72,7 +73,7 @@ def pad_narrow(w, max_depth: int = MAX_DEPTH):
     if _checks.is_traced(w):
         return jnp.concatenate([w, jnp.ones((max_depth - w.shape[0],), w.dtype)])
     w = np.asarray(w, dtype=np.float32)
-    return jnp.asarray(np.concatenate([w, np.ones(max_depth - w.shape[0], np.float32)]))
+    return jax.device_put(np.concatenate([w, np.ones(max_depth - w.shape[0], np.float32)]))
 
 
 def masked_weights(w_padded, depth):

@@ -24,6 +24,7 @@ def run(path: Path) -> float:
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
         store_widget_state=False,
+        record_timing=False,
     ).execute()
     notebook.metadata.pop("widgets", None)
     nbformat.write(notebook, path)
