@@ -1,0 +1,237 @@
+"""Lesson 01 playground: gradient descent on the landscape of `y = x w1 w2`.
+
+The loss `L(w1, w2) = mean((y - w1 w2 x)²)` depends on the weights only
+through their product `p = w1 w2`, so its landscape over the plane is a valley
+of global minima along the hyperbola `w1 w2 = p*` (with `p* = mean(xy) /
+mean(x²)`, two branches) and a saddle at the origin. `LandscapePlayground`
+lets the learner pick the start point and the learning rate and watch the
+trajectory and its loss curve.
+
+The contour plot is drawn once; a slider move reruns one compiled `lax.scan`
+(start point and learning rate are traced, so nothing recompiles) and blits
+the trajectory and loss curve onto the cached background.
+"""
+
+import math
+
+import jax
+import jax.numpy as jnp
+import matplotlib.pyplot as plt
+import numpy as np
+
+from lesson_lib import _checks
+from lesson_lib.data import linear_regression_data, moments
+from lesson_lib.landscapes import grid, narrow_landscape
+from lesson_lib.nets import narrow_loss
+from lesson_lib.playground.base import Playground, float_slider, log_slider
+from lesson_lib.plots import LossCurve, draw_landscape, format_lr, loss_axes, mark_critical_points
+from lesson_lib.train import gradient_descent
+
+
+def best_product(x, y) -> float:
+    """`p* = mean(xy) / mean(x²)`: the product `w1 w2` every global minimum shares.
+
+    Setting `dL/dp = -2 mean(xy) + 2 p mean(x²)` to zero gives it: the
+    least-squares slope through the origin.
+
+    Example:
+      >>> import numpy as np
+      >>> round(best_product(np.array([1.0, 2.0]), np.array([2.0, 4.0])), 6)
+      2.0
+    """
+    sxx, sxy, _ = moments(x, y)
+    return float(sxy) / float(sxx)
+
+
+def minimum_loss(x, y) -> float:
+    """The smallest loss the narrow net can reach: `mean(y²) - mean(xy)² / mean(x²)`.
+
+    It is what the noise leaves over after the best line through the origin.
+
+    Example:
+      >>> import numpy as np
+      >>> minimum_loss(np.array([1.0, -1.0]), np.array([2.0, -2.0]))
+      0.0
+    """
+    sxx, sxy, syy = (float(m) for m in moments(x, y))
+    return syy - sxy * sxy / sxx
+
+
+def valley_branches(product: float, lim: float, n: int = 200):
+    """Points of the hyperbola `w1 w2 = product` inside the box `[-lim, lim]²`.
+
+    Returns two `(n, 2)` arrays, one per branch (`w1 > 0` and `w1 < 0`). The
+    branch is parametrised by `w1` from `|product| / lim` (where it enters the
+    box) to `lim`, so every point lies in the box.
+
+    Example:
+      >>> right, left = valley_branches(2.0, 2.5, n=3)
+      >>> np.round(right, 2).tolist()
+      [[0.8, 2.5], [1.65, 1.21], [2.5, 0.8]]
+      >>> bool(np.allclose(left, -right))
+      True
+    """
+    _checks.finite_float("product", product)
+    _checks.positive_float("lim", lim)
+    if product == 0.0:  # the two axes: not a hyperbola
+        raise ValueError("product must be nonzero: w1 w2 = 0 is the pair of axes")
+    w1 = np.linspace(abs(product) / lim, lim, n)
+    right = np.stack([w1, product / w1], axis=1)
+    return right, -right
+
+
+def decade_levels(z, per_decade: int = 6, floor: float = 1e-4):
+    """Log-spaced contour levels from the decade below min(z) to the decade above max(z).
+
+    Every `per_decade`-th level is a power of ten, so a colorbar can tick at
+    `levels[::per_decade]` with round labels.
+
+    Example:
+      >>> decade_levels(np.array([0.02, 30.0]), per_decade=1).tolist()
+      [0.01, 0.1, 1.0, 10.0, 100.0]
+    """
+    z = np.asarray(z, dtype=float)
+    finite = z[np.isfinite(z)]
+    low = math.floor(math.log10(max(float(finite.min()), floor)))
+    high = max(math.ceil(math.log10(max(float(finite.max()), floor))), low + 1)
+    return np.logspace(low, high, (high - low) * per_decade + 1)
+
+
+def visible_path(params, diverged_at, lim: float, margin: float = 1.0):
+    """The part of a 2-D trajectory that can be drawn: `(k, 2)` finite floats.
+
+    Rows up to `diverged_at` (the loss is finite there, so are the weights),
+    non-finite rows dropped, coordinates clipped to `[-lim - margin·lim,
+    lim + margin·lim]`. Points outside the plot therefore stay outside it (the
+    line visibly leaves the axes) but no huge number reaches matplotlib.
+
+    Example:
+      >>> path = visible_path(np.array([[0.5, 0.5], [3e20, -1e30], [np.inf, 0.0]]), 2, 2.0)
+      >>> path.tolist()
+      [[0.5, 0.5], [4.0, -4.0]]
+    """
+    params = np.asarray(params, dtype=float)
+    end = len(params) if diverged_at is None else int(diverged_at)
+    rows = params[:end]
+    rows = rows[np.isfinite(rows).all(axis=1)]
+    bound = lim * (1.0 + margin)
+    return np.clip(rows, -bound, bound)
+
+
+class LandscapePlayground(Playground):
+    """Pick a start `(w1, w2)` and a learning rate; watch gradient descent on the landscape.
+
+    Left: log-scale contours of `L(w1, w2)` (drawn once), the valley of global
+    minima (dashed), the saddle at the origin, and the live trajectory from the
+    start (circle) to where it ends after `steps` steps (square; a cross when it
+    diverged). Right: the loss curve on a fixed log axis, divergence marked.
+
+    Args:
+      x, y: the data (default: `linear_regression_data(jax.random.key(0))`).
+      steps: gradient-descent steps per trajectory, >= 1.
+      lim: the plot shows `[-lim, lim]²`; the start sliders span the same range.
+      w1, w2, lr: initial slider values.
+      grid_n: contour grid resolution.
+
+    Attributes (besides `Playground`'s): `run`, the latest `train.Trajectory`.
+
+    Example:
+      >>> import matplotlib; matplotlib.use("Agg")
+      >>> pg = LandscapePlayground(steps=50, grid_n=41)
+      >>> pg.controls["lr"].value = 0.05
+      >>> pg.status.value
+      'start (0.50, -1.50), lr 5.0e-02: loss 1.1e-02 after 50 steps, w1·w2 = 2.00'
+    """
+
+    def __init__(self, x=None, y=None, *, steps: int = 150, lim: float = 2.5,
+                 w1: float = 0.5, w2: float = -1.5, lr: float = 0.05, grid_n: int = 121):
+        if x is None and y is None:
+            x, y = linear_regression_data(jax.random.key(0))
+        elif x is None or y is None:
+            raise ValueError("x and y must be given together (or neither, for the lesson's data)")
+        _checks.same_shape(x, y)
+        _checks.int_in_range("steps", steps, 1)
+        _checks.positive_float("lim", lim)
+        _checks.int_in_range("grid_n", grid_n, 2)
+        for name, value in (("w1", w1), ("w2", w2)):
+            _checks.finite_float(name, value)
+            if abs(float(value)) > lim:
+                raise ValueError(f"{name} must lie in [-lim, lim] = [{-lim}, {lim}], got {value!r}")
+        _checks.positive_float("lr", lr)
+        self.x, self.y = np.asarray(x, np.float32), np.asarray(y, np.float32)
+        self._args = (jnp.asarray(self.x), jnp.asarray(self.y))
+        self.steps, self.lim = int(steps), float(lim)
+        self.best_product = best_product(self.x, self.y)
+        self.run = None
+
+        with plt.ioff():
+            fig, (ax_land, ax_loss) = plt.subplots(
+                1, 2, figsize=(10.5, 4.3), gridspec_kw={"width_ratios": [1.15, 1]},
+                layout="constrained",
+            )
+        self._draw_background(ax_land, grid_n)
+        self.curve = LossCurve(
+            loss_axes(ax_loss, self.steps, title="Loss along the trajectory"),
+            animated=True, color="tab:red",
+        )
+        (self.path,) = ax_land.plot([], [], "-", color="tab:red", lw=1.6, ms=3, marker=".",
+                                    animated=True, zorder=7)
+        (self.start,) = ax_land.plot([], [], "o", color="white", mec="black", ms=9,
+                                     animated=True, zorder=8, label="start")
+        (self.end,) = ax_land.plot([], [], "s", color="tab:red", mec="black", ms=7,
+                                   animated=True, zorder=8, clip_on=False)
+        ax_land.legend(loc="upper left", fontsize=8, facecolor="0.25", labelcolor="white",
+                       framealpha=0.75)
+        controls = {
+            "w1": float_slider("start w1", float(w1), -self.lim, self.lim, 0.01),
+            "w2": float_slider("start w2", float(w2), -self.lim, self.lim, 0.01),
+            "lr": log_slider("learning rate", float(lr), 1e-3, 1.0),
+        }
+        super().__init__(fig, controls,
+                         artists=self.curve.artists + [self.path, self.start, self.end])
+
+    def _draw_background(self, ax, grid_n):
+        lim = self.lim
+        surface = grid(narrow_landscape(*self._args), (-lim, lim), (-lim, lim), n=grid_n)
+        levels = decade_levels(surface.z)
+        contours = draw_landscape(ax, surface, levels=levels, colorbar=False)
+        bar = ax.figure.colorbar(contours, ax=ax, label="loss L(w1, w2)", pad=0.02,
+                                 ticks=levels[::6])
+        bar.ax.minorticks_off()
+        for i, branch in enumerate(valley_branches(self.best_product, lim)):
+            ax.plot(branch[:, 0], branch[:, 1], "--", color="white", lw=1.2,
+                    label=f"valley w1·w2 = {self.best_product:.2f}" if i == 0 else None)
+        mark_critical_points(ax, [(0.0, 0.0)], ["saddle"])
+        ax.set_xlim(-lim, lim)
+        ax.set_ylim(-lim, lim)
+        ax.set_aspect("equal")
+        ax.set_xlabel("w1 (first weight)")
+        ax.set_ylabel("w2 (second weight)")
+        ax.set_title("Gradient descent on L(w1, w2)")
+
+    def draw(self, w1, w2, lr):
+        w1, w2, lr = float(w1), float(w2), float(lr)
+        w0 = np.array([w1, w2], dtype=np.float32)
+        run = gradient_descent(narrow_loss, w0, lr, self.steps, args=self._args)
+        self.run = run
+        path = visible_path(run.params, run.diverged_at, self.lim)
+        if len(path) == 0:  # not even the start was finite: show the start alone
+            path = w0[None, :].astype(float)
+        self.path.set_data(path[:, 0], path[:, 1])
+        self.start.set_data([w1], [w2])
+        last = np.clip(path[-1], -self.lim, self.lim)  # pinned to the frame if it left
+        self.end.set_data([last[0]], [last[1]])
+        self.end.set_marker("s" if run.diverged_at is None else "X")
+        self.end.set_markersize(7 if run.diverged_at is None else 11)
+        self.curve.update(run.losses, run.diverged_at)
+        self.status.value = self.describe(w1, w2, lr, run)
+
+    def describe(self, w1, w2, lr, run) -> str:
+        """The one-line readout: where it started, and how it ended."""
+        head = f"start ({w1:.2f}, {w2:.2f}), lr {format_lr(lr)}: "
+        if run.diverged_at is not None:
+            return head + f"diverged at step {run.diverged_at}"
+        final = np.asarray(run.params[-1], dtype=float)
+        loss = float(run.losses[-1])
+        product = f"{final[0] * final[1]:.2f}".replace("-0.00", "0.00")
+        return head + f"loss {loss:.1e} after {self.steps} steps, w1·w2 = {product}"
