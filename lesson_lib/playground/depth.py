@@ -1,0 +1,170 @@
+"""Lesson 02's playground: drag the depth of a narrow network, keep everything else fixed.
+
+The network is `y = w_D ··· w_1 x` with every weight starting at `init` (0.9),
+trained on the same data with the same learning rate at every depth. The left
+panel shows the loss (a fixed log axis, so a plateau and its sudden drop are
+easy to see); the right panel shows the product `p = ∏ w`, the only thing the
+network's output depends on, climbing from `init**depth` to the best slope.
+
+The weights are padded to `nets.MAX_DEPTH` and the depth enters the loss as a
+traced argument (`nets.masked_narrow_loss`), so every depth reuses one compiled
+training loop: dragging the slider never recompiles.
+"""
+
+import jax
+import jax.numpy as jnp
+import matplotlib.pyplot as plt
+import numpy as np
+
+from lesson_lib import _checks, data, nets, train
+from lesson_lib.plots import LossCurve, format_lr, loss_axes, visible_losses
+from lesson_lib.playground.base import Playground, int_slider
+
+LR = 0.003
+"""The one learning rate used at every depth: below `2/λ_max ≈ 0.0038` at depth 50's minimum."""
+
+STEPS = 600
+"""Training steps per run: enough for depth 1 (slow finish) and depth 50 (long plateau) to converge."""
+
+INIT = 0.9
+"""Every weight's initial value: the product `0.9**depth` shrinks with depth (0.005 at depth 50)."""
+
+THRESHOLD = 0.02
+"""Loss counted as "trained": about twice the noise floor (≈ 0.0108) of the lesson's data."""
+
+SLIDER_MAX_DEPTH = 50
+LOSS_YLIM = (1e-3, 1e1)
+PRODUCT_YLIM = (1e-3, 1e1)
+
+
+def padded_init(depth: int, init: float = INIT, max_depth: int = nets.MAX_DEPTH) -> np.ndarray:
+    """`nets.pad_narrow(nets.init_narrow(depth, init), max_depth)`, built in NumPy.
+
+    The first `depth` weights equal `init`, the rest are identity layers (1).
+    Built without JAX so a new depth launches no new (shape-specific) JAX op.
+
+    Example:
+      >>> padded_init(2, 0.5, max_depth=4).tolist()
+      [0.5, 0.5, 1.0, 1.0]
+    """
+    nets.check_depth(depth)
+    _checks.finite_float("init", init)
+    _checks.int_in_range("max_depth", max_depth, int(depth), nets.MAX_DEPTH)
+    w = np.ones(int(max_depth), dtype=np.float32)
+    w[: int(depth)] = init
+    return w
+
+
+def status_line(depth: int, hit: int | None, *, threshold: float, steps: int,
+                diverged_at: int | None = None) -> str:
+    """The playground's one-line summary of a run.
+
+    Example:
+      >>> status_line(20, 30, threshold=0.02, steps=600)
+      'depth 20: loss < 0.02 after 30 steps'
+      >>> status_line(50, None, threshold=0.02, steps=600)
+      'depth 50: loss still above 0.02 after 600 steps'
+    """
+    if diverged_at is not None and (hit is None or hit > diverged_at):
+        return f"depth {depth}: diverged at step {diverged_at}"
+    if hit is None:
+        return f"depth {depth}: loss still above {threshold:g} after {steps} steps"
+    return f"depth {depth}: loss < {threshold:g} after {hit} steps"
+
+
+class DepthPlayground(Playground):
+    """A depth slider (1…`max_depth`) at a fixed learning rate: loss curve and product of weights.
+
+    Args:
+      x, y: the training data (default: `data.linear_regression_data(jax.random.key(0))`).
+      lr: the fixed learning rate (default `LR`).
+      steps: training steps per run (default `STEPS`).
+      init: every weight's starting value (default `INIT`).
+      threshold: the loss that counts as trained, for the status line.
+      depth: the slider's starting depth.
+      max_depth: the slider's largest depth (<= `nets.MAX_DEPTH`).
+
+    Attributes:
+      run: the `Trajectory` of the last draw; `hit`: its first step with loss <=
+      `threshold` (or None).
+    """
+
+    def __init__(self, x=None, y=None, *, lr: float = LR, steps: int = STEPS, init: float = INIT,
+                 threshold: float = THRESHOLD, depth: int = 10,
+                 max_depth: int = SLIDER_MAX_DEPTH):
+        if x is None and y is None:
+            x, y = data.linear_regression_data(jax.random.key(0))
+        elif x is None or y is None:
+            raise ValueError("x and y must be given together (or both left out)")
+        _checks.same_shape(x, y)
+        _checks.positive_float("lr", lr)
+        _checks.int_in_range("steps", steps, 1)
+        _checks.finite_float("init", init)
+        _checks.positive_float("threshold", threshold)
+        _checks.int_in_range("max_depth", max_depth, 1, nets.MAX_DEPTH)
+        _checks.int_in_range("depth", depth, 1, int(max_depth))
+        self.x = jnp.asarray(x, dtype=jnp.float32)
+        self.y = jnp.asarray(y, dtype=jnp.float32)
+        self.lr, self.steps, self.init = float(lr), int(steps), float(init)
+        self.threshold = float(threshold)
+        self.run, self.hit = None, None
+        # The best possible fit: p* = mean(xy)/mean(x²), loss floor = its error.
+        mxx, mxy, myy = (float(m) for m in data.moments(self.x, self.y))
+        self.best_product = mxy / mxx
+        self.noise_floor = myy - mxy**2 / mxx
+
+        with plt.ioff():
+            fig, (loss_ax, product_ax) = plt.subplots(1, 2, figsize=(10, 3.9))
+        # Fixed margins: a layout engine would re-measure every tick label on each full draw.
+        fig.subplots_adjust(left=0.07, right=0.985, bottom=0.13, top=0.92, wspace=0.25)
+        loss_axes(loss_ax, self.steps, ylim=LOSS_YLIM,
+                  title=f"Loss at a fixed learning rate {format_lr(self.lr)}")
+        loss_ax.axhline(self.noise_floor, color="gray", ls="--", lw=1,
+                        label=f"noise floor {self.noise_floor:.3g}")
+        loss_ax.axhline(self.threshold, color="tab:green", ls=":", lw=1,
+                        label=f"threshold {self.threshold:g}")
+        loss_ax.legend(loc="upper right", fontsize=8)
+        self.curve = LossCurve(loss_ax, ylim=LOSS_YLIM, animated=True, color="tab:blue")
+        (self.hit_line,) = loss_ax.plot([], [], color="tab:green", lw=1, ls="-.", animated=True)
+
+        product_ax.set_yscale("log")
+        product_ax.set_xlim(0, self.steps)
+        product_ax.set_ylim(*PRODUCT_YLIM)
+        product_ax.set_xlabel("step")
+        product_ax.set_ylabel("slope p = w_D ··· w_1 (output / input)")
+        product_ax.set_title("The network's slope p = ∏ w")
+        product_ax.grid(True, which="major", alpha=0.3)
+        product_ax.axhline(self.best_product, color="gray", ls="--", lw=1,
+                           label=f"best slope p* = {self.best_product:.3g}")
+        product_ax.legend(loc="lower right", fontsize=8)
+        (self.product_line,) = product_ax.plot([], [], color="tab:orange", animated=True)
+
+        controls = {"depth": int_slider("depth", int(depth), 1, int(max_depth))}
+        super().__init__(fig, controls,
+                         artists=self.curve.artists + [self.hit_line, self.product_line])
+
+    def descend(self, depth: int) -> train.Trajectory:
+        """Gradient descent at this depth, on padded weights (one compiled loop for all depths)."""
+        nets.check_depth(depth)
+        w0 = padded_init(depth, self.init)
+        return train.gradient_descent(nets.masked_narrow_loss, w0, self.lr, self.steps,
+                                      args=(int(depth), self.x, self.y))
+
+    def draw(self, depth):
+        depth = int(depth)
+        run = self.descend(depth)
+        losses = np.asarray(run.losses)
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverged run's product overflows
+            products = np.prod(np.asarray(run.params)[:, :depth], axis=1)
+        self.curve.update(losses, run.diverged_at)
+        self.product_line.set_data(*visible_losses(products, run.diverged_at, PRODUCT_YLIM))
+        hit = train.first_step_below(losses, self.threshold)
+        if run.diverged_at is not None and hit is not None and hit > run.diverged_at:
+            hit = None
+        if hit is None:
+            self.hit_line.set_data([], [])
+        else:
+            self.hit_line.set_data([hit, hit], list(LOSS_YLIM))
+        self.run, self.hit = run, hit
+        self.status.value = status_line(depth, hit, threshold=self.threshold, steps=self.steps,
+                                        diverged_at=run.diverged_at)
