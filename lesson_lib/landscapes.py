@@ -6,7 +6,7 @@ small enough to draw whole: a valley of global minima along `w1 w2 = slope`
 pure function of a point `p` of shape `(2,)`.
 """
 
-from functools import partial
+from functools import lru_cache, partial
 from typing import Callable, NamedTuple
 
 import jax
@@ -125,3 +125,85 @@ def classify_critical_point(f: Callable, point, tol: float = 1e-6, grad_tol: flo
     if np.any(np.abs(eig) <= zero):
         return "degenerate"
     return "minimum" if eig.min() > 0 else "maximum"
+
+
+# ---------------------------------------------------------------------------
+# Two-dimensional test landscapes for the optimizer race (lesson 06). Each
+# factory is cached, so the same arguments give the same function object and
+# the compiled training loops are reused.
+
+
+@lru_cache(maxsize=64)
+def _ill_conditioned_quadratic(condition_number, angle):
+    cos, sin = float(np.cos(angle)), float(np.sin(angle))
+
+    def loss(p):
+        along = cos * p[0] + sin * p[1]
+        across = -sin * p[0] + cos * p[1]
+        return 0.5 * (along**2 + condition_number * across**2)
+
+    return loss
+
+
+def ill_conditioned_quadratic(condition_number: float, angle: float = 0.0) -> Callable:
+    """The bowl `f(p) = ½ (u² + κ v²)`, its axes `(u, v)` turned by `angle` radians.
+
+    `u = cos θ·x + sin θ·y`, `v = −sin θ·x + cos θ·y`. The Hessian has eigenvalues
+    1 (along `u`) and `κ = condition_number` (along `v`): gradient descent is
+    stable only for `lr < 2/κ`, and at such a rate the flat direction shrinks by
+    at most `1 − 2/κ` per step, so a large `κ` means slow progress. Minimum 0 at
+    the origin.
+
+    Example:
+      >>> f = ill_conditioned_quadratic(10.0)
+      >>> float(f(jnp.array([1.0, 1.0])))
+      5.5
+      >>> classify_critical_point(f, [0.0, 0.0])
+      'minimum'
+    """
+    _checks.finite_float("condition_number", condition_number)
+    if float(condition_number) < 1:
+        raise ValueError(f"condition_number must be a finite number >= 1, got {condition_number!r}")
+    _checks.finite_float("angle", angle)
+    return _ill_conditioned_quadratic(float(condition_number), float(angle))
+
+
+@lru_cache(maxsize=64)
+def _rosenbrock(a, b):
+    def loss(p):
+        return (a - p[0]) ** 2 + b * (p[1] - p[0] ** 2) ** 2
+
+    return loss
+
+
+def rosenbrock(a: float = 1.0, b: float = 100.0) -> Callable:
+    """Rosenbrock's banana valley `f(p) = (a − x)² + b (y − x²)²`.
+
+    A curved, narrow valley (floor `y = x²`) with its minimum 0 at `(a, a²)`:
+    easy to reach, hard to follow to the end.
+
+    Example:
+      >>> f = rosenbrock()
+      >>> float(f(jnp.array([1.0, 1.0]))), float(f(jnp.array([0.0, 0.0])))
+      (0.0, 1.0)
+    """
+    _checks.finite_float("a", a)
+    _checks.positive_float("b", b)
+    return _rosenbrock(float(a), float(b))
+
+
+def _saddle_loss(p):
+    return p[0] ** 2 - p[1] ** 2
+
+
+def saddle() -> Callable:
+    """The saddle `f(p) = x² − y²`: a minimum along x, a maximum along y, at the origin.
+
+    Unbounded below along y. Plain gradient descent started near the x axis
+    crawls into the saddle and lingers; the gradient along y, `−2y`, is tiny there.
+
+    Example:
+      >>> classify_critical_point(saddle(), [0.0, 0.0])
+      'saddle'
+    """
+    return _saddle_loss
