@@ -1,0 +1,94 @@
+"""`lesson_lib.diagnostics`: sharpness and the largest stable learning rate, against NumPy."""
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from lesson_lib import nets, train
+from lesson_lib.data import linear_regression_data
+from lesson_lib.diagnostics import max_stable_lr, sharpness
+
+
+@pytest.fixture(scope="module")
+def xy():
+    return linear_regression_data(jax.random.key(0))
+
+
+def narrow2_hessian(x, y, w1, w2):
+    """Hessian of a p² − 2 b p + c with p = w1 w2, by hand (a = mean x², b = mean xy)."""
+    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+    a, b = np.mean(x * x), np.mean(x * y)
+    return np.array([[2 * a * w2 ** 2, 4 * a * w1 * w2 - 2 * b],
+                     [4 * a * w1 * w2 - 2 * b, 2 * a * w1 ** 2]])
+
+
+def test_quadratic_form_gives_the_largest_eigenvalue():
+    rng = np.random.default_rng(0)
+    m = rng.normal(size=(4, 4))
+    a = m @ m.T + 0.1 * np.eye(4)
+    a32 = jnp.asarray(a, jnp.float32)
+
+    def loss(w):
+        return 0.5 * w @ a32 @ w
+
+    expected = np.linalg.eigvalsh(np.asarray(a32, np.float64)).max()
+    assert sharpness(loss, jnp.ones(4)) == pytest.approx(expected, rel=1e-6)
+    assert max_stable_lr(loss, jnp.zeros(4)) == pytest.approx(2 / expected, rel=1e-6)
+
+
+def test_pytree_parameters():
+    def loss(params):
+        return 3.0 * params["a"] ** 2 + jnp.sum(params["b"] ** 2)
+
+    params = {"a": jnp.float32(1.0), "b": jnp.ones(2)}
+    assert sharpness(loss, params) == pytest.approx(6.0)
+    assert max_stable_lr(loss, params) == pytest.approx(1 / 3)
+
+
+@pytest.mark.parametrize("loss", [lambda w: -jnp.sum(w ** 2), lambda w: jnp.sum(0.0 * w)])
+def test_no_upward_curvature_means_no_limit(loss):
+    assert max_stable_lr(loss, jnp.ones(2)) == math.inf
+
+
+def test_depth1_is_one_over_mean_x_squared(xy):
+    x, y = xy
+    expected = 1 / np.mean(np.asarray(x, np.float64) ** 2)
+    for w in (0.0, 2.0, -5.0):  # a parabola: the same everywhere
+        got = max_stable_lr(lambda v: nets.narrow_loss(v, x, y), jnp.array([w]))
+        assert got == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("w1, w2", [(0.9, 0.9), (1.5, -0.3), (2.5, 2.5), (0.0, 0.0)])
+def test_depth2_hessian_matches_the_hand_derivation(xy, w1, w2):
+    x, y = xy
+    expected = np.linalg.eigvalsh(narrow2_hessian(x, y, w1, w2)).max()
+    got = sharpness(lambda v: nets.narrow_loss(v, x, y), jnp.array([w1, w2]))
+    assert got == pytest.approx(expected, rel=1e-5)
+
+
+def test_depth2_balanced_minimum_is_two_over_four_mean_xy(xy):
+    x, y = xy
+    a, b = (float(np.mean(np.asarray(u, np.float64))) for u in (x * x, x * y))
+    w = np.sqrt(b / a)
+    assert max_stable_lr(lambda v: nets.narrow_loss(v, x, y), jnp.array([w, w])) == pytest.approx(
+        2 / (4 * b), rel=1e-5)
+
+
+def test_the_limit_separates_convergence_from_divergence_on_a_parabola():
+    def loss(w):
+        return 1.0 + 2.5 * jnp.sum((w - 1.0) ** 2)
+
+    limit = max_stable_lr(loss, jnp.ones(1))
+    assert limit == pytest.approx(0.4)
+    below = train.gradient_descent(loss, jnp.zeros(1), 0.98 * limit, 2000)
+    above = train.gradient_descent(loss, jnp.zeros(1), 1.02 * limit, 2000)
+    assert float(below.losses[-1]) == pytest.approx(1.0, abs=1e-6)
+    assert above.diverged_at is not None
+
+
+def test_float64_is_not_left_switched_on():
+    sharpness(lambda w: jnp.sum(w ** 2), jnp.ones(2))
+    assert jnp.ones(1).dtype == jnp.float32
