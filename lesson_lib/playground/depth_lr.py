@@ -1,0 +1,218 @@
+"""Lesson 04 playground: depth and learning rate, answered from a precomputed sweep.
+
+`lesson_lib.sweep.depth_lr_sweep` trains every (depth, learning rate) pair of a
+grid in one call; `DepthLRPlayground` then only *looks up* the run under the
+sliders, so a move costs an array index and a blit, never a training run. The
+learner hunts for the fastest learning rate at each depth and registers it with
+a button; two panels grow with the registered points: learning time vs depth
+and best learning rate vs depth.
+"""
+
+import ipywidgets as widgets
+import matplotlib.colors as mcolors
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Patch
+
+from lesson_lib import _checks
+from lesson_lib.playground.base import Playground, log_slider
+from lesson_lib.plots import LossCurve, format_lr, loss_axes
+from lesson_lib.sweep import SweepResult, steps_to_converge
+
+NOT_CONVERGED_COLOR = "#d9d9d9"
+DIVERGED_COLOR = "#3b0a0a"
+
+
+def _edges(centers, log: bool):
+    """Cell edges around sorted centers (geometric midpoints on a log axis)."""
+    c = np.log10(centers) if log else np.asarray(centers, dtype=float)
+    if len(c) == 1:
+        mids = np.array([c[0] - 0.5, c[0] + 0.5])
+    else:
+        inner = (c[1:] + c[:-1]) / 2
+        mids = np.concatenate([[2 * c[0] - inner[0]], inner, [2 * c[-1] - inner[-1]]])
+    return 10.0**mids if log else mids
+
+
+def draw_depth_lr_heatmap(ax, result: SweepResult, threshold: float, *, colorbar: bool = True):
+    """Steps to converge over learning rate (x, log) × depth (y) for a sweep.
+
+    Cells that converge are coloured by their step count (log colour scale);
+    runs that stay finite but never settle below `threshold` are light grey and
+    diverged runs dark red, with a legend. Returns the steps-to-converge array.
+    """
+    times = steps_to_converge(result.losses, threshold)
+    steps = result.losses.shape[-1] - 1
+    lr_edges = _edges(np.asarray(result.lrs, dtype=float), log=True)
+    depth_edges = _edges(np.asarray(result.depths, dtype=float), log=False)
+    status = np.where(result.diverged_at >= 0, 1.0, 0.0)
+    ax.pcolormesh(lr_edges, depth_edges, status,
+                  cmap=mcolors.ListedColormap([NOT_CONVERGED_COLOR, DIVERGED_COLOR]),
+                  vmin=0, vmax=1, rasterized=True)
+    shown = np.ma.masked_where(times < 0, np.maximum(times, 1).astype(float))  # 0 steps drawn as 1
+    mesh = ax.pcolormesh(lr_edges, depth_edges, shown, cmap="viridis",
+                         norm=mcolors.LogNorm(1, max(steps, 2)), rasterized=True)
+    ax.set_xscale("log")
+    ax.set_xlim(lr_edges[0], lr_edges[-1])
+    ax.set_ylim(depth_edges[0], depth_edges[-1])
+    ax.set_xlabel("learning rate η (log scale)")
+    ax.set_ylabel("depth D (layers)")
+    ax.set_title(f"steps until loss ≤ {threshold:.3g} ({steps} steps run)")
+    if colorbar:
+        ax.figure.colorbar(mesh, ax=ax, label="steps to converge (log scale)")
+    ax.legend(
+        handles=[Patch(color=NOT_CONVERGED_COLOR, label=f"not converged in {steps} steps"),
+                 Patch(color=DIVERGED_COLOR, label="diverged")],
+        loc="lower left", fontsize=8, framealpha=0.9,
+    )
+    return times
+
+
+def describe_cell(result: SweepResult, times, i: int, j: int, threshold: float) -> str:
+    """A one-line verdict on run `(depth index i, lr index j)`."""
+    depth, lr = int(result.depths[i]), float(result.lrs[j])
+    where = f"depth {depth}, lr {format_lr(lr)}: "
+    if result.diverged_at[i, j] >= 0:
+        return where + f"diverged at step {int(result.diverged_at[i, j])}"
+    if times[i, j] >= 0:
+        return where + f"loss ≤ {threshold:.3g} from step {int(times[i, j])} on"
+    final = float(result.losses[i, j, -1])
+    return where + f"not converged after {result.losses.shape[-1] - 1} steps (final loss {final:.3g})"
+
+
+class DepthLRPlayground(Playground):
+    """Depth and learning-rate sliders over a precomputed `depth_lr_sweep`.
+
+    Panels: the heat map of steps to converge with a cursor on the current
+    cell; that run's loss curve; and, as the learner registers what they think
+    is the best learning rate for a depth (the button), learning time vs depth
+    and best learning rate vs depth.
+
+    Args:
+      result: a `SweepResult` (its learning rates log-spaced, as `np.geomspace` gives).
+      threshold: the loss counted as "converged" (e.g. the best loss + 1e-3).
+      depth, lr: the sliders' starting values (snapped to the grid).
+
+    Attributes:
+      registered: dict depth -> (learning rate, steps to converge), in the
+        order registered.
+      register_button: the ipywidgets `Button`; `register_button.click()`
+        registers the current cell, as a click in the browser does.
+    """
+
+    def __init__(self, result: SweepResult, threshold: float, *, depth=None, lr=None):
+        _checks.finite_float("threshold", threshold)
+        self.result = result
+        self.threshold = float(threshold)
+        self.times = steps_to_converge(result.losses, threshold)
+        self.registered = {}
+        steps = result.losses.shape[-1] - 1
+        depths = [int(d) for d in result.depths]
+        lrs = np.asarray(result.lrs, dtype=float)
+        self._log_lrs = np.log10(lrs)
+        top = max(depths) + 1
+
+        with plt.ioff():
+            fig, axes = plt.subplots(2, 2, figsize=(11, 8), layout="constrained")
+        (heat, curve_ax), (time_ax, lr_ax) = axes
+        draw_depth_lr_heatmap(heat, result, threshold)
+        (self.cursor,) = heat.plot([], [], "o", ms=12, mfc="none", mec="red", mew=2.5)
+        self.curve = LossCurve(
+            loss_axes(curve_ax, steps, title="loss curve of the selected run"), color="C0"
+        )
+        curve_ax.set_xscale("symlog", linthresh=10)
+        curve_ax.set_xlim(0, steps)
+        curve_ax.set_xlabel("step (linear to 10, then log)")
+        curve_ax.axhline(threshold, color="gray", ls=":", lw=1, label=f"loss {threshold:.3g}")
+        curve_ax.legend(loc="lower left", fontsize=8)
+
+        time_ax.set_yscale("log")
+        time_ax.set_xlim(0, top)
+        time_ax.set_ylim(0.7, 1.5 * steps)
+        time_ax.set_xlabel("depth D (layers)")
+        time_ax.set_ylabel("steps to converge")
+        time_ax.set_title("your registered runs: learning time vs depth")
+        time_ax.grid(True, alpha=0.3)
+        (self.time_line,) = time_ax.plot([], [], "o-", color="C1")
+
+        lr_ax.set_xscale("log")
+        lr_ax.set_yscale("log")
+        lr_ax.set_xlim(0.8, top)
+        lr_ax.set_ylim(lrs[0], lrs[-1])
+        lr_ax.set_xlabel("depth D (layers, log scale)")
+        lr_ax.set_ylabel("best learning rate η (log scale)")
+        lr_ax.set_title("your registered runs: best learning rate vs depth")
+        lr_ax.grid(True, which="major", alpha=0.3)
+        (self.lr_line,) = lr_ax.plot([], [], "s-", color="C2")
+
+        self.register_button = widgets.Button(
+            description="register this lr as best for this depth", icon="check",
+            layout={"width": "auto"},
+        )
+        self.register_button.on_click(self._on_register)
+        start_depth = depths[len(depths) // 2] if depth is None else depth
+        start_lr = float(lrs[len(lrs) // 2]) if lr is None else lr
+        step = float(self._log_lrs[1] - self._log_lrs[0]) if len(lrs) > 1 else 0.01
+        controls = {
+            "depth": widgets.SelectionSlider(
+                options=depths, value=self._nearest_depth(start_depth), description="depth",
+                continuous_update=True, style={"description_width": "initial"},
+            ),
+            "lr": log_slider("learning rate", start_lr, lrs[0], lrs[-1], step=step),
+        }
+        artists = self.curve.artists + [self.cursor, self.time_line, self.lr_line]
+        super().__init__(fig, controls, artists=artists)
+
+    def _nearest_depth(self, depth) -> int:
+        depths = np.asarray(self.result.depths)
+        return int(depths[np.argmin(np.abs(depths - float(depth)))])
+
+    def cell(self, depth, lr) -> tuple[int, int]:
+        """Grid indices `(i, j)` of the run nearest to `(depth, lr)` (lr compared on a log scale)."""
+        i = int(np.argmin(np.abs(np.asarray(self.result.depths) - float(depth))))
+        j = int(np.argmin(np.abs(self._log_lrs - np.log10(float(lr)))))
+        return i, j
+
+    def draw(self, depth, lr):
+        i, j = self.cell(depth, lr)
+        diverged = int(self.result.diverged_at[i, j])
+        self.curve.update(self.result.losses[i, j], None if diverged < 0 else diverged)
+        self.cursor.set_data([float(self.result.lrs[j])], [int(self.result.depths[i])])
+        self.status.value = describe_cell(self.result, self.times, i, j, self.threshold)
+
+    def _on_register(self, _button):
+        try:
+            self.register()
+        except Exception as error:  # shown under the plot, like a failed slider update
+            self.last_error = error
+            self.errors.outputs = ()
+            self.errors.append_stderr(f"Registering failed: {type(error).__name__}: {error}\n")
+
+    def register(self):
+        """Register the current learning rate as the learner's best for the current depth."""
+        i, j = self.cell(self.controls["depth"].value, self.controls["lr"].value)
+        depth, lr, time = int(self.result.depths[i]), float(self.result.lrs[j]), int(self.times[i, j])
+        if time < 0:
+            self.status.value = (
+                "not registered: " + describe_cell(self.result, self.times, i, j, self.threshold)
+                + " — pick a learning rate that converges"
+            )
+            return
+        self.registered[depth] = (lr, time)
+        order = sorted(self.registered)
+        self.time_line.set_data(order, [max(self.registered[d][1], 1) for d in order])
+        self.lr_line.set_data(order, [self.registered[d][0] for d in order])
+        self.status.value = (
+            f"registered depth {depth}: lr {format_lr(lr)}, {time} steps "
+            f"({len(self.registered)} depths registered)"
+        )
+        self._show()
+
+    @property
+    def widget(self):
+        controls = widgets.HBox(
+            list(self.controls.values()) + [self.register_button], layout={"flex_flow": "row wrap"}
+        )
+        view = self.fig.canvas if self._live else self._image
+        parts = [controls, self.status, view, self.errors]
+        return widgets.VBox([part for part in parts if part is not None])  # no view when headless

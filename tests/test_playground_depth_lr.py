@@ -1,0 +1,210 @@
+"""Tests of lesson 04's depth × learning-rate playground and exercise checkers (Agg backend)."""
+
+import jax
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from lesson_lib import data, sweep
+from lesson_lib.compilation import count_compilations
+from lesson_lib.exercises.depth_lr import (
+    check_best_lr, check_edge_of_stability, reference_edge_of_stability,
+)
+from lesson_lib.playground.depth_lr import DepthLRPlayground, describe_cell, draw_depth_lr_heatmap
+
+DEPTHS = np.arange(1, 13)
+LRS = np.geomspace(1e-3, 1.0, 31)
+STEPS = 150
+
+
+@pytest.fixture(scope="module")
+def xy():
+    x, y = data.linear_regression_data(jax.random.key(0), n=100)
+    return np.asarray(x), np.asarray(y)
+
+
+@pytest.fixture(scope="module")
+def result(xy):
+    return sweep.depth_lr_sweep(DEPTHS, LRS, init=0.9, steps=STEPS, x=xy[0], y=xy[1])
+
+
+@pytest.fixture(scope="module")
+def threshold(xy):
+    return sweep.narrow_solution(*xy).loss + 1e-3
+
+
+@pytest.fixture
+def playground(result, threshold):
+    pg = DepthLRPlayground(result, threshold, depth=5, lr=0.05)
+    pg.fig.canvas.draw()  # first display caches the blitting background
+    yield pg
+    plt.close(pg.fig)
+
+
+def _first_settled(losses, threshold):
+    """Reference for steps_to_converge on one curve, by a plain loop."""
+    if not np.isfinite(losses).all() or losses[-1] > threshold:
+        return -1
+    t = len(losses) - 1
+    while t > 0 and losses[t - 1] <= threshold:
+        t -= 1
+    return t
+
+
+def test_sliders_snap_to_the_grid(playground, result):
+    playground.controls["lr"].value = 0.0507  # between grid points
+    i, j = playground.cell(playground.controls["depth"].value, playground.controls["lr"].value)
+    assert result.depths[i] == 5
+    assert abs(np.log10(result.lrs[j]) - np.log10(0.0507)) <= 0.5 * np.log10(LRS[1] / LRS[0]) + 1e-9
+    x_data, y_data = playground.curve.line.get_data()
+    finite_end = len(x_data)
+    expected = result.losses[i, j]
+    end = len(expected) if result.diverged_at[i, j] < 0 else result.diverged_at[i, j]
+    assert finite_end == end
+    np.testing.assert_allclose(y_data, np.clip(expected[:end], 1e-4, 1e2))
+    assert playground.cursor.get_data() == ([float(result.lrs[j])], [5])
+    assert playground.controls["lr"].min == pytest.approx(-3)
+    assert playground.controls["lr"].max == pytest.approx(0)
+    assert playground.controls["lr"].step == pytest.approx(np.log10(LRS[1] / LRS[0]))
+
+
+def test_status_line_reads_the_grid(playground, result, threshold):
+    for depth, lr in [(1, 1.0), (12, 1e-3), (3, 0.1), (8, 0.02)]:
+        playground.controls["depth"].value = depth
+        playground.controls["lr"].value = lr
+        i, j = playground.cell(depth, lr)
+        status = playground.status.value
+        assert status.startswith(f"depth {depth}, lr ")
+        if result.diverged_at[i, j] >= 0:
+            assert status.endswith(f"diverged at step {result.diverged_at[i, j]}")
+        else:
+            settled = _first_settled(result.losses[i, j], threshold)
+            if settled >= 0:
+                assert f"from step {settled} on" in status
+            else:
+                assert "not converged" in status
+    assert (result.diverged_at[0, -1] >= 0)  # lr = 1 diverges at depth 1 (edge ≈ 0.73)
+
+
+def test_register_button_grows_both_panels(playground, result, threshold):
+    times = sweep.steps_to_converge(result.losses, threshold)
+    best = sweep.best_lr_per_depth(result, threshold)
+    for depth in [2, 9, 4]:
+        i = depth - 1
+        playground.controls["depth"].value = depth
+        playground.controls["lr"].value = float(best.lrs[i])
+        playground.register_button.click()
+        assert playground.registered[depth] == (float(best.lrs[i]), int(times[i].min(where=times[i] >= 0, initial=10**9)))
+    assert playground.time_line.get_data()[0] == [2, 4, 9]
+    np.testing.assert_allclose(playground.lr_line.get_data()[1], best.lrs[[1, 3, 8]])
+    assert playground.status.value.startswith("registered depth 4")
+    # re-registering a depth replaces its point
+    playground.controls["depth"].value = 9
+    playground.controls["lr"].value = 1e-3
+    playground.register_button.click()
+    assert len(playground.time_line.get_data()[0]) == 3
+    assert playground.registered[9][0] == pytest.approx(1e-3, rel=1e-6)
+
+
+def test_register_refuses_runs_that_do_not_converge(playground):
+    playground.controls["depth"].value = 12
+    playground.controls["lr"].value = 1.0
+    before = dict(playground.registered)
+    playground.register_button.click()
+    assert playground.registered == before
+    assert playground.status.value.startswith("not registered: depth 12")
+    assert "diverged" in playground.status.value
+
+
+def test_slider_moves_never_compile_or_fail(playground):
+    with count_compilations() as count:
+        for depth in DEPTHS:
+            playground.controls["depth"].value = int(depth)
+        for lr in np.geomspace(1e-3, 1.0, 61):
+            playground.controls["lr"].value = float(lr)
+        playground.register_button.click()
+    assert count.compiles == 0 and count.traces == 0
+    assert playground.last_error is None
+
+
+def test_errors_in_draw_show_in_the_output_widget(playground, monkeypatch):
+    def broken(**values):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(playground, "draw", broken)
+    playground.controls["lr"].value = 0.3
+    assert isinstance(playground.last_error, RuntimeError)
+    assert "boom" in "".join(out["text"] for out in playground.errors.outputs)
+
+
+def test_widget_holds_controls_and_button(playground):
+    controls = playground.widget.children[0].children
+    assert playground.register_button in controls
+    assert len(controls) == 3
+
+
+def test_heatmap_returns_steps_and_labels_axes(result, threshold):
+    fig, ax = plt.subplots()
+    times = draw_depth_lr_heatmap(ax, result, threshold)
+    for i in [0, 5, 11]:
+        for j in [0, 10, 20, 30]:
+            assert times[i, j] == _first_settled(result.losses[i, j], threshold)
+    assert ax.get_xscale() == "log"
+    assert "learning rate" in ax.get_xlabel() and "depth" in ax.get_ylabel()
+    assert ax.get_title()
+    plt.close(fig)
+
+
+def test_describe_cell_cases(result, threshold):
+    times = sweep.steps_to_converge(result.losses, threshold)
+    assert describe_cell(result, times, 0, 30, threshold).startswith("depth 1, lr 1.0e+00: diverged at step")
+
+
+def test_bad_threshold(result):
+    with pytest.raises(ValueError, match="threshold"):
+        DepthLRPlayground(result, float("nan"))
+
+
+# ----------------------------------------------------------------- exercises
+
+
+def test_check_best_lr_accepts_the_right_answer(result, threshold):
+    best = sweep.best_lr_per_depth(result, threshold)
+    answer = lambda r, depth, t: float(best.lrs[list(r.depths).index(depth)])  # noqa: E731
+    verdict = check_best_lr(answer, result, threshold, depths=(1, 6, 12))
+    assert verdict.passed and verdict.message.startswith("✅")
+
+
+def test_check_best_lr_explains_wrong_answers(result, threshold):
+    wrong = check_best_lr(lambda r, d, t: 1e-3, result, threshold, depths=(6,))
+    assert not wrong.passed
+    assert "Depth 6: expected lr" in wrong.message and "Hint" in wrong.message
+    unfinished = check_best_lr(lambda r, d, t: (_ for _ in ()).throw(NotImplementedError()),
+                               result, threshold, depths=(6,))
+    assert not unfinished.passed and "Not implemented yet" in unfinished.message
+    nonsense = check_best_lr(lambda r, d, t: "fast", result, threshold, depths=(6,))
+    assert "not a number" in nonsense.message
+    with pytest.raises(ValueError, match="depths"):
+        check_best_lr(lambda r, d, t: 0.1, result, threshold, depths=(99,))
+
+
+def _edge_formula(depth, sxx, p_star):
+    return 1.0 / (depth * sxx * p_star ** (2.0 * (depth - 1) / depth))
+
+
+def test_edge_of_stability_closed_form_matches_the_hessian(xy):
+    x, y = xy
+    solution = sweep.narrow_solution(x, y)
+    sxx = float(np.mean(x.astype(np.float64) ** 2))
+    for depth in [1, 3, 30]:
+        assert reference_edge_of_stability(depth, x, y) == pytest.approx(
+            _edge_formula(depth, sxx, solution.product), rel=1e-5)
+
+
+def test_check_edge_of_stability(xy):
+    x, y = xy
+    assert check_edge_of_stability(_edge_formula, x, y, depths=(1, 4)).passed
+    half = check_edge_of_stability(lambda d, s, p: _edge_formula(d, s, p) / 2, x, y, depths=(4,))
+    assert not half.passed and "1/λ_max" in half.message
+    no_depth = check_edge_of_stability(lambda d, s, p: _edge_formula(d, s, p) * d, x, y, depths=(4,))
+    assert not no_depth.passed and "factor D" in no_depth.message
