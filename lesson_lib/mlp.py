@@ -57,8 +57,8 @@ def mlp_apply(params, x, nonlinearity: str = "tanh"):
     phi = activation(nonlinearity)
     h = x
     for layer in params[:-1]:
-        h = phi(h @ layer["w"] + layer["b"])
-    return h @ params[-1]["w"] + params[-1]["b"]
+        h = phi(h @ layer["w"] + layer["b"][None, :])
+    return h @ params[-1]["w"] + params[-1]["b"][None, :]
 
 
 def mlp_activations(params, x, nonlinearity: str = "tanh"):
@@ -66,7 +66,7 @@ def mlp_activations(params, x, nonlinearity: str = "tanh"):
     phi = activation(nonlinearity)
     h, record = x, []
     for layer in params[:-1]:
-        h = phi(h @ layer["w"] + layer["b"])
+        h = phi(h @ layer["w"] + layer["b"][None, :])
         record.append(h)
-    record.append(h @ params[-1]["w"] + params[-1]["b"])
+    record.append(h @ params[-1]["w"] + params[-1]["b"][None, :])
     return record

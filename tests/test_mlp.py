@@ -1,0 +1,66 @@
+"""lesson_lib.mlp: shapes, initializers, and the forward pass against NumPy."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from lesson_lib import init, mlp
+
+PHI = {"linear": lambda z: z, "tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0)}
+
+
+def numpy_forward(params, x, nonlinearity):
+    h, hidden = np.asarray(x, float), []
+    for layer in params[:-1]:
+        h = PHI[nonlinearity](h @ np.asarray(layer["w"], float) + np.asarray(layer["b"], float))
+        hidden.append(h)
+    out = h @ np.asarray(params[-1]["w"], float) + np.asarray(params[-1]["b"], float)
+    return hidden, out
+
+
+def test_init_mlp_shapes_initializer_and_bias():
+    params = mlp.init_mlp(jax.random.key(0), (3, 5, 4, 2), init.constant(0.25), bias=-1.0)
+    assert [layer["w"].shape for layer in params] == [(3, 5), (5, 4), (4, 2)]
+    assert [layer["b"].shape for layer in params] == [(5,), (4,), (2,)]
+    for layer in params:
+        assert layer["w"].dtype == jnp.float32
+        np.testing.assert_array_equal(np.asarray(layer["w"]), 0.25)
+        np.testing.assert_array_equal(np.asarray(layer["b"]), -1.0)
+
+
+def test_init_mlp_default_is_glorot_and_layers_differ():
+    params = mlp.init_mlp(jax.random.key(1), (400, 400, 400))
+    stds = [float(layer["w"].std()) for layer in params]
+    for std in stds:
+        assert std == pytest.approx(np.sqrt(2.0 / 800), rel=0.03)
+    assert float(jnp.abs(params[0]["w"] - params[1]["w"]).max()) > 0
+
+
+@pytest.mark.parametrize("nonlinearity", ["linear", "tanh", "relu"])
+def test_forward_pass_matches_numpy(nonlinearity):
+    params = mlp.init_mlp(jax.random.key(2), (3, 6, 5, 2), init.xavier_normal(), bias=0.1)
+    x = jax.random.normal(jax.random.key(3), (7, 3))
+    hidden, out = numpy_forward(params, x, nonlinearity)
+    got_out = mlp.mlp_apply(params, x, nonlinearity)
+    record = mlp.mlp_activations(params, x, nonlinearity)
+    np.testing.assert_allclose(np.asarray(got_out), out, rtol=1e-5, atol=1e-6)
+    assert len(record) == len(params)
+    for got, expected in zip(record[:-1], hidden):
+        np.testing.assert_allclose(np.asarray(got), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(record[-1]), out, rtol=1e-5, atol=1e-6)
+
+
+def test_forward_pass_without_rank_promotion():
+    """The bias is broadcast explicitly: works under jax_numpy_rank_promotion='raise'."""
+    params = mlp.init_mlp(jax.random.key(2), (3, 4, 1))
+    assert mlp.mlp_apply(params, jnp.ones((2, 3)), "tanh").shape == (2, 1)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="activation must be one of"):
+        mlp.activation("sigmoidal")
+    with pytest.raises(ValueError, match="sizes"):
+        mlp.init_mlp(jax.random.key(0), (3,))
+    with pytest.raises(ValueError, match="sizes"):
+        mlp.init_mlp(jax.random.key(0), (3, 0, 2))
