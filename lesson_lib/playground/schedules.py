@@ -1,0 +1,198 @@
+"""Lesson 07 playground: every learning-rate schedule, with sliders for its parameters.
+
+`SchedulePlayground` has a schedule dropdown and the sliders of the chosen
+schedule (the others are hidden). The top panel draws the learning rate over
+the steps on a fixed log axis, the bottom one the momentum (one-cycle moves it
+inversely to the rate; the other schedules keep it fixed). A move evaluates the
+schedule on all steps at once (a few vectorized JAX operations, compiled once
+for every schedule in `__init__`) and blits two lines: nothing recompiles.
+"""
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+
+from lesson_lib import schedules
+from lesson_lib.playground.base import Playground, float_slider, int_slider, log_slider
+
+SCHEDULES = (
+    "constant", "step_decay", "exponential_decay", "inverse_time_decay", "cyclical", "sgdr",
+    "one_cycle",
+)
+"""The schedules the dropdown offers (factories of `lesson_lib.schedules`)."""
+
+USES = {
+    "constant": ("lr",),
+    "step_decay": ("lr", "drop", "every"),
+    "exponential_decay": ("lr", "k"),
+    "inverse_time_decay": ("lr", "k"),
+    "cyclical": ("lr", "base_lr", "step_size_up", "mode", "gamma"),
+    "sgdr": ("lr", "period", "period_mult", "min_lr"),
+    "one_cycle": ("lr", "pct_start", "div_factor", "final_div_factor"),
+}
+"""The controls each schedule reads (`lr` is its initial, maximal or peak rate)."""
+
+FORMULAS = {
+    "constant": "lr",
+    "step_decay": "lr · drop^⌊t / every⌋",
+    "exponential_decay": "lr · exp(−k t)",
+    "inverse_time_decay": "lr / (1 + k t)",
+    "cyclical": "base_lr ↔ lr, linear ramps of step_size_up steps",
+    "sgdr": "cosine from lr to min_lr, restart; cycles × period_mult",
+    "one_cycle": "cosine up to lr at pct_start, then down to lr/div/final_div",
+}
+
+LR_LIM = (1e-7, 3.0)
+MOMENTUM_LIM = (0.8, 1.0)
+FIXED_MOMENTUM = 0.9
+
+
+def build(name: str, steps: int, **values):
+    """`(lr_fn, momentum_fn or None)` for schedule `name` with the playground's control values."""
+    if name not in USES:
+        raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {name!r}")
+    lr = float(values["lr"])
+    if name == "constant":
+        return schedules.constant(lr), None
+    if name == "step_decay":
+        return schedules.step_decay(lr, float(values["drop"]), int(values["every"])), None
+    if name == "exponential_decay":
+        return schedules.exponential_decay(lr, float(values["k"])), None
+    if name == "inverse_time_decay":
+        return schedules.inverse_time_decay(lr, float(values["k"])), None
+    if name == "cyclical":
+        return schedules.cyclical(
+            float(values["base_lr"]), lr, int(values["step_size_up"]), mode=values["mode"],
+            gamma=float(values["gamma"]),
+        ), None
+    if name == "sgdr":
+        return schedules.sgdr(
+            lr, int(values["period"]), int(values["period_mult"]), float(values["min_lr"])
+        ), None
+    return schedules.one_cycle(
+        steps, lr, float(values["pct_start"]), float(values["div_factor"]),
+        float(values["final_div_factor"]),
+    )
+
+
+def _controls(steps: int, schedule: str) -> dict:
+    return {
+        "schedule": widgets.Dropdown(options=SCHEDULES, value=schedule, description="schedule"),
+        "lr": log_slider("lr (start / peak)", 0.1, 1e-4, 1.0),
+        "drop": float_slider("drop", 0.5, 0.05, 1.0, 0.05),
+        "every": int_slider("every (steps)", steps // 4, 1, steps),
+        "k": log_slider("k (per step)", 0.005, 1e-4, 0.1),
+        "base_lr": log_slider("base_lr", 0.01, 1e-5, 1.0),
+        "step_size_up": int_slider("step_size_up", steps // 10, 1, steps // 2),
+        "mode": widgets.Dropdown(options=schedules.CYCLICAL_MODES, value="triangular",
+                                 description="mode"),
+        "gamma": float_slider("gamma", 0.998, 0.99, 1.0, 0.0005, readout_format=".4f"),
+        "period": int_slider("period (steps)", steps // 10, 1, steps),
+        "period_mult": int_slider("period_mult", 2, 1, 4),
+        "min_lr": log_slider("min_lr", 1e-4, 1e-6, 1e-1),
+        "pct_start": float_slider("pct_start", 0.3, 0.05, 0.95, 0.05),
+        "div_factor": log_slider("div_factor", 25.0, 1.0, 1e3),
+        "final_div_factor": log_slider("final_div_factor", 1e4, 1.0, 1e5),
+    }
+
+
+class SchedulePlayground(Playground):
+    """Pick a schedule, drag its parameters, watch the learning-rate (and momentum) curve.
+
+    Args:
+      steps: the horizon drawn (and one-cycle's `total_steps`), >= 20.
+      schedule: the schedule shown first, one of `SCHEDULES`.
+
+    Example:
+      >>> import matplotlib; matplotlib.use("Agg")
+      >>> pg = SchedulePlayground(steps=200, schedule="step_decay")
+      >>> pg.controls["drop"].value = 0.1
+      >>> pg.status.value
+      'step_decay: starts 1.00e-01, peaks 1.00e-01 at step 0, ends 1.00e-04 at step 199'
+    """
+
+    def __init__(self, steps: int = 1000, schedule: str = "one_cycle"):
+        if schedule not in USES:
+            raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {schedule!r}")
+        if int(steps) < 20:
+            raise ValueError(f"steps must be an integer >= 20, got {steps!r}")
+        self.steps = int(steps)
+        self._t = np.arange(self.steps)
+        controls = _controls(self.steps, schedule)
+        with plt.ioff():
+            fig, (ax_lr, ax_mom) = plt.subplots(
+                2, 1, figsize=(8, 5.2), sharex=True,
+                # fixed margins: a layout engine would double the cost of every full redraw
+                gridspec_kw=dict(height_ratios=[3, 1], hspace=0.08, left=0.1, right=0.98,
+                                 top=0.94, bottom=0.1),
+            )
+        ax_lr.set_yscale("log")
+        ax_lr.set_ylim(*LR_LIM)
+        ax_lr.set_xlim(0, self.steps - 1)
+        ax_lr.set_ylabel("learning rate")
+        ax_lr.set_title("Learning-rate schedule (drag the sliders)")
+        ax_lr.grid(True, which="major", alpha=0.3)
+        ax_mom.set_ylim(*MOMENTUM_LIM)
+        ax_mom.set_xlabel("step t")
+        ax_mom.set_ylabel("momentum μ")
+        ax_mom.grid(True, alpha=0.3)
+        (self.lr_line,) = ax_lr.plot([], [], color="tab:blue", lw=2)
+        (self.momentum_line,) = ax_mom.plot([], [], color="tab:orange", lw=2)
+        # The formula is a widget, not figure text: a text artist costs more to
+        # render than the whole blit, and changing it would force full redraws.
+        self.formula = widgets.Label()
+        self._warm_up()
+        super().__init__(fig, controls, artists=[self.lr_line, self.momentum_line])
+        self._show_relevant(schedule)
+
+    def _warm_up(self):
+        """Evaluate every schedule once in each of its code paths, so no later move compiles."""
+        values = {name: control.value for name, control in _controls(self.steps, "constant").items()}
+        variants = [{}] + [{"mode": mode} for mode in schedules.CYCLICAL_MODES] + [
+            {"period_mult": 1}
+        ]
+        for name in SCHEDULES:
+            for variant in variants:
+                lr_fn, momentum_fn = build(name, self.steps, **{**values, **variant})
+                schedules.values(lr_fn, self.steps)
+                if momentum_fn is not None:
+                    schedules.values(momentum_fn, self.steps)
+
+    def _show_relevant(self, name):
+        used = set(USES[name]) | {"schedule"}
+        for key, control in self.controls.items():
+            display = "" if key in used else "none"
+            if control.layout.display != display:
+                control.layout.display = display
+
+    def curves(self, **values):
+        """`(lrs, momenta)` over the steps for these control values (NumPy arrays)."""
+        lr_fn, momentum_fn = build(values["schedule"], self.steps, **values)
+        lrs = schedules.values(lr_fn, self.steps)
+        if momentum_fn is None:
+            momenta = np.full(self.steps, FIXED_MOMENTUM)
+        else:
+            momenta = schedules.values(momentum_fn, self.steps)
+        return lrs, momenta
+
+    def draw(self, **values):
+        name = values["schedule"]
+        self._show_relevant(name)
+        lrs, momenta = self.curves(**values)
+        self.lr_line.set_data(self._t, np.clip(lrs, LR_LIM[0], LR_LIM[1]))
+        self.momentum_line.set_data(self._t, np.clip(momenta, *MOMENTUM_LIM))
+        momentum = ("momentum cycles inversely to the rate" if name == "one_cycle"
+                    else f"momentum held at {FIXED_MOMENTUM}")
+        self.formula.value = f"{name}: {FORMULAS[name]}; {momentum}"
+        peak = int(np.argmax(lrs))
+        self.status.value = (
+            f"{name}: starts {lrs[0]:.2e}, peaks {lrs[peak]:.2e} at step {peak}, "
+            f"ends {lrs[-1]:.2e} at step {self.steps - 1}"
+        )
+
+    @property
+    def widget(self):
+        """Controls, the formula of the chosen schedule, status, plot, errors."""
+        box = super().widget
+        box.children = (box.children[0], self.formula, *box.children[1:])
+        return box
