@@ -43,6 +43,13 @@ class Trajectory(NamedTuple):
         return f"Trajectory(steps={steps}, final_loss={last:.4g}, {state})"
 
 
+def _strong(leaf):
+    """`leaf` without JAX's weak type (`jnp.full(2, 3.0)` is weakly typed): one compile serves both."""
+    if getattr(leaf, "weak_type", False):
+        return lax.convert_element_type(leaf, leaf.dtype)
+    return leaf
+
+
 def _tree_norm(tree):
     return optax.tree_utils.tree_norm(tree)
 
@@ -118,6 +125,7 @@ def optimize(
     _checks.int_in_range("steps", steps, 1)
     if batch_fn is not None and key is None:
         raise ValueError("key must be a jax.random key when batch_fn is given")
+    params0 = jax.tree.map(_strong, params0)
     if opt_state is None:
         opt_state = optimizer.init(params0)
     params, losses, ratios, first_bad = _descend(

@@ -23,3 +23,18 @@ def test_listener_is_removed_after_the_block():
         pass
     jax.jit(lambda v: v - 1.0)(jnp.ones(5))
     assert count.compiles == 0
+
+
+def test_optimize_treats_weak_and_strong_parameters_alike():
+    import optax
+
+    from lesson_lib.train import _descend, optimize
+
+    loss = lambda w: jnp.sum(w**2)  # noqa: E731  (one function object for both calls)
+    sgd = optax.sgd(0.1)
+    strong, weak = jnp.ones(2, dtype=jnp.float32), jnp.full(2, 3.0)
+    optimize(loss, strong, sgd, 5)
+    compiled_loops = _descend._cache_size()
+    run = optimize(loss, weak, sgd, 5)
+    assert _descend._cache_size() == compiled_loops  # the training loop was reused
+    assert float(run.losses[0]) == 18.0
