@@ -8,7 +8,7 @@ every step overshoots further than the last.
 """
 
 import math
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -231,3 +231,144 @@ def lr_range_test(
     lrs, raw, smoothed = lrs[:keep], raw[:keep], smoothed[:keep]
     suggested = float(lrs[np.argmin(smoothed)] / 10.0) if keep else math.nan
     return LRRangeResult(lrs, raw, smoothed, suggested)
+
+
+# --- reading loss curves and learning-rate sweeps (lesson 03) ---------------------------
+
+
+class Diagnosis(NamedTuple):
+    """What a loss curve says about its learning rate.
+
+    Attributes:
+      verdict: one of "diverged", "growing", "bouncing", "barely moved",
+        "still decreasing", "converged".
+      removed: fraction of the initial loss removed by the end, `1 − L_T/L_0`
+        (nan once diverged).
+      rose: True when the loss went up on at least one step (beyond rounding).
+      final: the last loss (nan once diverged).
+      diverged_at: the first non-finite step, or None.
+    """
+
+    verdict: str
+    removed: float
+    rose: bool
+    final: float
+    diverged_at: int | None
+
+    def __str__(self):
+        if self.verdict == "diverged":
+            return f"diverged at step {self.diverged_at}"
+        text = f"{self.verdict}, {100 * self.removed:.0f}% of the loss removed"
+        return text + (", loss went up on some steps" if self.rose else ", loss fell on every step")
+
+
+def diagnose(losses, diverged_at: int | None = None, *, barely: float = 0.1,
+             settled: float = 1e-3, window: int = 10, rise_tol: float = 1e-4) -> Diagnosis:
+    """Classify a loss curve the way one reads it by eye.
+
+    In order:
+      - "diverged": a non-finite loss (at `diverged_at`, or found here);
+      - "growing": finite, but it ends above where it started and rose on every
+        one of the last `window` steps (a slow divergence);
+      - "bouncing": it went up on some step by more than `rise_tol` (relative);
+      - "barely moved": less than `barely` of the initial loss removed;
+      - "still decreasing": it fell by more than `settled` (relative) over the
+        last `window` steps;
+      - "converged": otherwise.
+
+    Example:
+      >>> diagnose([1.0, 0.5, 0.25, 0.25], window=1).verdict
+      'converged'
+      >>> diagnose([1.0, 0.99, 0.98]).verdict
+      'barely moved'
+      >>> diagnose([1.0, 0.3, 0.6, 0.3]).verdict
+      'bouncing'
+      >>> diagnose([1.0, 2.0, 4.0, 8.0]).verdict
+      'growing'
+      >>> str(diagnose([1.0, 9.0, float("inf")]))
+      'diverged at step 2'
+    """
+    losses = np.asarray(losses, dtype=float)
+    if losses.ndim != 1 or losses.size < 2:
+        raise ValueError(f"losses must be a 1-D curve with at least 2 entries, got shape {losses.shape}")
+    bad = np.flatnonzero(~np.isfinite(losses))
+    if diverged_at is None and bad.size:
+        diverged_at = int(bad[0])
+    if diverged_at is not None:
+        rose = bool(np.any(np.diff(losses[:diverged_at]) > 0)) if diverged_at > 1 else False
+        return Diagnosis("diverged", math.nan, rose, math.nan, int(diverged_at))
+    first, last = losses[0], losses[-1]
+    removed = 1.0 - last / first if first > 0 else 0.0
+    rose = bool(np.any(losses[1:] > losses[:-1] * (1 + rise_tol)))
+    tail = losses[-min(window + 1, losses.size):]
+    if last > first and np.all(np.diff(tail) > 0):
+        verdict = "growing"
+    elif rose:
+        verdict = "bouncing"
+    elif removed < barely:
+        verdict = "barely moved"
+    elif tail[0] - tail[-1] > settled * tail[-1]:
+        verdict = "still decreasing"
+    else:
+        verdict = "converged"
+    return Diagnosis(verdict, float(removed), rose, float(last), None)
+
+
+class Outcomes(NamedTuple):
+    """Per learning rate of a sweep: did the run converge to the minimum, did it diverge?"""
+
+    converged: np.ndarray
+    diverged: np.ndarray
+
+
+def sweep_outcomes(losses, min_loss: float, *, rtol: float = 0.01, growth: float = 10.0,
+                   window: int = 10) -> Outcomes:
+    """Label each run (row of `lr_sweep`) converged, diverged or neither.
+
+    - converged: each of the last `window` losses is within `rtol` (relative) of
+      `min_loss` (one value is not enough: a chaotic run passes near the minimum
+      now and then);
+    - diverged: a non-finite loss, or a loss still growing without bound: the
+      peak of the second half of the run is more than `growth` times the peak of
+      the first half. A run that keeps bouncing inside a bounded range is
+      neither converged nor diverged.
+
+    Example:
+      >>> losses = np.array([[4.0, 1.0, 1.0, 1.0], [4.0, 2.0, 4.0, 2.0], [4.0, 9.0, 80.0, 7000.0]])
+      >>> sweep_outcomes(losses, min_loss=1.0, window=2)
+      Outcomes(converged=array([ True, False, False]), diverged=array([False, False,  True]))
+    """
+    losses = np.asarray(losses, dtype=float)
+    half = losses.shape[1] // 2
+    finite = np.all(np.isfinite(losses), axis=1)
+    with np.errstate(all="ignore"):
+        safe = np.where(np.isfinite(losses), losses, np.inf)
+        early, late = safe[:, : half + 1].max(axis=1), safe[:, half:].max(axis=1)
+        growing = late > growth * early
+        tail = losses[:, -min(window, losses.shape[1]):]
+        converged = finite & np.all(np.abs(tail - min_loss) <= rtol * abs(min_loss), axis=1)
+    return Outcomes(converged, ~finite | growing)
+
+
+class Boundaries(NamedTuple):
+    """The two edges a learning-rate sweep finds (None where the grid does not contain one)."""
+
+    last_converged: float | None
+    first_diverged: float | None
+
+
+def boundaries(lrs, outcomes: Outcomes) -> Boundaries:
+    """The largest rate of the grid's initial run of converged rates, and the smallest diverged rate.
+
+    Example:
+      >>> out = Outcomes(np.array([True, True, False, False]), np.array([False, False, False, True]))
+      >>> boundaries([0.1, 0.2, 0.3, 0.4], out)
+      Boundaries(last_converged=0.2, first_diverged=0.4)
+    """
+    lrs = np.asarray(lrs, dtype=float)
+    conv, div = np.asarray(outcomes.converged), np.asarray(outcomes.diverged)
+    failed = np.flatnonzero(~conv)
+    stop = failed[0] if failed.size else lrs.size
+    last_converged = float(lrs[stop - 1]) if stop > 0 else None
+    first_diverged = float(lrs[np.argmax(div)]) if div.any() else None
+    return Boundaries(last_converged, first_diverged)

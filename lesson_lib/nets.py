@@ -10,6 +10,9 @@ Sliders that change the depth must not recompile, so the library also keeps a
 `depth` replaced by the identity (weight 1, gradient 0).
 """
 
+from functools import partial
+from typing import NamedTuple
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -98,3 +101,77 @@ def masked_narrow_loss(w_padded, depth, x, y):
       0.0
     """
     return narrow_loss(masked_weights(w_padded, depth), x, y)
+
+
+# --- the best a narrow net can do on given data (lessons 01, 03, 04) ---------------------
+
+
+class NarrowSolution(NamedTuple):
+    """Where a narrow net's loss is lowest: product `p* = mean(xy)/mean(x²)`, loss `L*`."""
+
+    product: float
+    loss: float
+
+
+def narrow_solution(x, y) -> NarrowSolution:
+    """The best product `p*` of a narrow net's weights on `(x, y)` and its loss `L*`.
+
+    Computed in float64 on the host. `L* = mean((y − p* x)²)` is taken from the
+    residuals, not as `mean y² − p*·mean xy`, which cancels badly near a perfect fit.
+    The balanced minimum of a depth-D net is `w_i = p*^(1/D)` (for `p* > 0`).
+
+    Example:
+      >>> import numpy as np
+      >>> narrow_solution(np.array([1.0, -1.0]), np.array([2.0, -2.0]))
+      NarrowSolution(product=2.0, loss=0.0)
+    """
+    _checks.same_shape(x, y)
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.size == 0:
+        raise ValueError("x and y must hold at least one example, got 0")
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise ValueError("x and y must be finite")
+    sxx = float(np.mean(x * x))
+    product = float(np.mean(x * y)) / sxx if sxx > 0 else 0.0
+    return NarrowSolution(product, float(np.mean((y - product * x) ** 2)))
+
+
+def balanced_minimum(x, y, depth: int = 2):
+    """The minimum of `narrow_loss` with all layers of equal size: `|w_i| = |p*|^(1/depth)`.
+
+    `p* = mean(xy)/mean(x²)` is the best slope; the first layer carries its
+    sign. Gradient descent from equal weights (`init_narrow`) keeps them
+    equal, so this is the minimum it reaches when `p* > 0`. Lesson 03.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> x = jnp.array([1.0, -1.0]); y = 4.0 * x
+      >>> balanced_minimum(x, y, 2).tolist()
+      [2.0, 2.0]
+    """
+    check_depth(depth)
+    slope = narrow_solution(x, y).product
+    w = np.full(int(depth), abs(slope) ** (1.0 / int(depth)), dtype=np.float32)
+    w[0] *= -1.0 if slope < 0 else 1.0
+    return jax.device_put(w)
+
+
+_jitted_narrow_loss = jax.jit(narrow_loss)
+
+
+def narrow_loss_on(x, y):
+    """`w ↦ narrow_loss(w, x, y)`: the loss on fixed data as a function of the weights alone.
+
+    Built on one module-level jitted loss, so every such function (any data of
+    the same shape) shares its compilations, including the Hessians that
+    `diagnostics.max_stable_lr` takes: a fresh `lambda` would compile them anew.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> x = jnp.array([1.0, 2.0])
+      >>> float(narrow_loss_on(x, 3.0 * x)(jnp.array([1.0, 2.0])))
+      2.5
+    """
+    _checks.same_shape(x, y)
+    return partial(_jitted_narrow_loss, x=x, y=y)

@@ -26,7 +26,7 @@ over the data and a 100-layer product.
 """
 
 import math
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Callable, NamedTuple
 
 import jax
@@ -36,7 +36,8 @@ from jax import lax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from tqdm.auto import tqdm
 
-from lesson_lib import _checks, nets
+from lesson_lib import _checks, nets, train
+from lesson_lib.nets import NarrowSolution, narrow_solution  # noqa: F401  (public here too)
 
 CHUNK_BYTES = 256 * 2**20
 """Default memory bound of one chunk's output (about 256 MB)."""
@@ -201,37 +202,6 @@ class SweepResult(NamedTuple):
             f"SweepResult({len(self.depths)} depths × {len(self.lrs)} learning rates × "
             f"{steps} steps, {diverged} of {self.diverged_at.size} runs diverged)"
         )
-
-
-class NarrowSolution(NamedTuple):
-    """Where a narrow net's loss is lowest: product `p* = mean(xy)/mean(x²)`, loss `L*`."""
-
-    product: float
-    loss: float
-
-
-def narrow_solution(x, y) -> NarrowSolution:
-    """The best product `p*` of a narrow net's weights on `(x, y)` and its loss `L*`.
-
-    Computed in float64 on the host. `L* = mean((y − p* x)²)` is taken from the
-    residuals, not as `mean y² − p*·mean xy`, which cancels badly near a perfect fit.
-    The balanced minimum of a depth-D net is `w_i = p*^(1/D)` (for `p* > 0`).
-
-    Example:
-      >>> import numpy as np
-      >>> narrow_solution(np.array([1.0, -1.0]), np.array([2.0, -2.0]))
-      NarrowSolution(product=2.0, loss=0.0)
-    """
-    _checks.same_shape(x, y)
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    if x.size == 0:
-        raise ValueError("x and y must hold at least one example, got 0")
-    if not (np.isfinite(x).all() and np.isfinite(y).all()):
-        raise ValueError("x and y must be finite")
-    sxx = float(np.mean(x * x))
-    product = float(np.mean(x * y)) / sxx if sxx > 0 else 0.0
-    return NarrowSolution(product, float(np.mean((y - product * x) ** 2)))
 
 
 _EXPONENT_BITS = max(1, int(nets.MAX_DEPTH).bit_length())
@@ -415,3 +385,48 @@ def best_lr_per_depth(result: SweepResult, threshold: float) -> BestLR:
     steps = np.take_along_axis(times, best[:, None], axis=-1)[:, 0]
     lrs = np.where(steps >= 0, result.lrs[best], np.float32(np.nan)).astype(np.float32)
     return BestLR(lrs, steps)
+
+
+# --- gradient descent at many learning rates at once (lesson 03) -------------------------
+
+
+@partial(jax.jit, static_argnames=("loss_fn", "steps"))
+def _lr_sweep(w0, lrs, args, *, loss_fn, steps):
+    def losses_at(lr):
+        return train.loss_curve(loss_fn, w0, lr, steps, args=args)
+
+    return jax.vmap(losses_at)(lrs)
+
+
+def lr_sweep(loss_fn: Callable, w0, lrs, steps: int, *, args: tuple = ()) -> np.ndarray:
+    """Losses of full-batch gradient descent at every learning rate in `lrs`, in one call.
+
+    Row `i` is the loss curve `L(w_0), L(w_1), ..., L(w_steps)` of
+    `w ← w − lrs[i]·∇L(w)`, exactly what `train.gradient_descent` gives for that
+    rate (it is the same loop, `vmap`-ed over the rates); a diverged run holds
+    non-finite values from its divergence on. Compiled once per number of rates,
+    step count and loss function: new rate values or `w0` never recompile.
+
+    Args:
+      loss_fn: `loss_fn(w, *args) -> scalar`; keep one function object.
+      w0: initial weights.
+      lrs: 1-D array of learning rates, each finite and > 0.
+      steps: number of updates, >= 1.
+      args: extra arguments of `loss_fn` (the data).
+
+    Returns:
+      A float32 NumPy array of shape `(len(lrs), steps + 1)`.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> lr_sweep(lambda w: jnp.sum(w ** 2), jnp.ones(1), [0.25, 1.5], 2).tolist()
+      [[1.0, 0.25, 0.0625], [1.0, 4.0, 16.0]]
+    """
+    _checks.int_in_range("steps", steps, 1)
+    lrs = np.asarray(lrs, dtype=np.float32)
+    if lrs.ndim != 1 or lrs.size == 0:
+        raise ValueError(f"lrs must be a non-empty 1-D array of learning rates, got shape {lrs.shape}")
+    if not (np.all(np.isfinite(lrs)) and np.all(lrs > 0)):
+        raise ValueError(f"lrs must all be finite numbers > 0, got min {lrs.min()!r}")
+    w0 = jnp.asarray(w0, dtype=jnp.float32)
+    return np.asarray(_lr_sweep(w0, jnp.asarray(lrs), tuple(args), loss_fn=loss_fn, steps=int(steps)))

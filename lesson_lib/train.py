@@ -184,6 +184,26 @@ def gradient_descent(loss_fn: Callable, w0, lr, steps: int, *, args: tuple = ())
     return optimize(loss_fn, w0, _SGD, steps, args=args, opt_state=sgd_state(w0, lr))
 
 
+def loss_curve(loss_fn: Callable, w0, lr, steps: int, *, args: tuple = ()):
+    """The losses of `gradient_descent` as a pure array function: usable under `jit` and `vmap`.
+
+    Same loop as `gradient_descent` (so the same numbers), without the host-side
+    `diverged_at`; `lr` and `w0` may be traced. `steps` must be a Python int.
+
+    Example:
+      >>> import jax, jax.numpy as jnp
+      >>> curve = lambda lr: loss_curve(lambda w: jnp.sum(w ** 2), jnp.ones(1), lr, 2)
+      >>> jax.vmap(curve)(jnp.array([0.25, 1.5])).tolist()
+      [[1.0, 0.25, 0.0625], [1.0, 4.0, 16.0]]
+    """
+    _checks.positive_float("lr", lr)
+    _checks.int_in_range("steps", steps, 1)
+    w0 = jnp.asarray(w0, dtype=jnp.float32)
+    _, losses, _, _ = _descend(w0, sgd_state(w0, lr), tuple(args), jax.random.key(0), loss_fn=loss_fn,
+                               update_fn=_SGD.update, batch_fn=None, steps=int(steps))
+    return losses
+
+
 def first_step_below(losses, threshold: float) -> int | None:
     """The first step whose loss is at or below `threshold`, or `None` if never.
 

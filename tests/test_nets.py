@@ -188,3 +188,12 @@ def test_gradient_descent_step_by_hand(xy):
     run = train.gradient_descent(nets.masked_narrow_loss, nets.pad_narrow(nets.init_narrow(3)), lr, 2,
                                  args=(3, x, y))
     np.testing.assert_allclose(np.asarray(run.params)[:, :3], np.array(expected), rtol=1e-5)
+
+
+def test_new_depths_cost_no_compilation():
+    """Sliders build weights for every depth: that must launch no shape-specific JAX op."""
+    nets.pad_narrow(nets.init_narrow(3))
+    with count_compilations() as count:
+        for depth in range(1, nets.MAX_DEPTH + 1):
+            nets.pad_narrow(nets.init_narrow(depth, 0.8))
+    assert count.compiles == 0

@@ -10,7 +10,7 @@ import pytest
 from lesson_lib import data, nets
 from lesson_lib.compilation import count_compilations
 from lesson_lib.playground.depth import (
-    INIT, LR, STEPS, THRESHOLD, DepthPlayground, padded_init, status_line,
+    INIT, LR, STEPS, THRESHOLD, DepthPlayground, status_line,
 )
 
 
@@ -45,19 +45,6 @@ def numpy_descent(depth, x, y, lr=LR, steps=STEPS, init=INIT):
 
 def first_below(losses, threshold=THRESHOLD):
     return int(np.flatnonzero(losses <= threshold)[0])
-
-
-@pytest.mark.parametrize("depth", [1, 2, 37, nets.MAX_DEPTH])
-def test_padded_init_equals_pad_narrow(depth):
-    expected = nets.pad_narrow(nets.init_narrow(depth, 0.8))
-    np.testing.assert_array_equal(padded_init(depth, 0.8), np.asarray(expected))
-    assert padded_init(depth).dtype == np.float32
-
-
-@pytest.mark.parametrize("depth", [0, nets.MAX_DEPTH + 1, 1.5])
-def test_padded_init_rejects_bad_depth(depth):
-    with pytest.raises(ValueError, match="depth"):
-        padded_init(depth)
 
 
 def test_status_line_cases():

@@ -9,11 +9,10 @@ import pytest
 
 from lesson_lib.compilation import count_compilations
 from lesson_lib.data import linear_regression_data
+from lesson_lib.nets import narrow_solution
 from lesson_lib.playground.landscape import (
     LandscapePlayground,
-    best_product,
     decade_levels,
-    minimum_loss,
     valley_branches,
     visible_path,
 )
@@ -49,12 +48,13 @@ def set_values(pg, **values):
         pg.controls[name].value = value
 
 
-def test_best_product_and_minimum_loss_are_the_least_squares_answer(data):
+def test_narrow_solution_is_the_least_squares_answer(data):
     x, y = (np.asarray(a, dtype=float) for a in data)
     slope = np.linalg.lstsq(x[:, None], y, rcond=None)[0][0]
-    assert best_product(*data) == pytest.approx(slope, rel=1e-5)
-    assert minimum_loss(*data) == pytest.approx(np.mean((y - slope * x) ** 2), rel=1e-4)
-    assert best_product(*data) == pytest.approx(2.0, abs=0.05)  # slope 2, small noise
+    solution = narrow_solution(*data)
+    assert solution.product == pytest.approx(slope, rel=1e-5)
+    assert solution.loss == pytest.approx(np.mean((y - slope * x) ** 2), rel=1e-4)
+    assert solution.product == pytest.approx(2.0, abs=0.05)  # slope 2, small noise
 
 
 def test_valley_branches_lie_on_the_hyperbola_inside_the_box():
@@ -92,7 +92,7 @@ def test_trajectory_matches_a_hand_written_descent(pg, data):
     assert pg.start.get_data()[0][0] == pytest.approx(0.5)
     # it reaches the valley of global minima
     final = expected[-1]
-    assert final[0] * final[1] == pytest.approx(best_product(*data), rel=1e-3)
+    assert final[0] * final[1] == pytest.approx(narrow_solution(*data).product, rel=1e-3)
     assert pg.status.value == (
         "start (0.50, -1.50), lr 5.0e-02: loss 1.1e-02 after 120 steps, w1·w2 = 2.00"
     )

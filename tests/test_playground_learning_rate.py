@@ -17,17 +17,10 @@ from lesson_lib import nets, train
 from lesson_lib.compilation import count_compilations
 from lesson_lib.data import linear_regression_data
 from lesson_lib.plots import LOSS_LIM
-from lesson_lib.playground.learning_rate import (
-    Diagnosis,
-    LearningRatePlayground,
-    Outcomes,
-    balanced_minimum,
-    boundaries,
-    diagnose,
-    lr_sweep,
-    status_line,
-    sweep_outcomes,
-)
+from lesson_lib.diagnostics import Diagnosis, Outcomes, boundaries, diagnose, sweep_outcomes
+from lesson_lib.nets import balanced_minimum
+from lesson_lib.playground.learning_rate import LearningRatePlayground, status_line
+from lesson_lib.sweep import lr_sweep
 
 
 @pytest.fixture(scope="module")

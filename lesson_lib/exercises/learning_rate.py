@@ -12,7 +12,7 @@ from typing import Callable
 import jax
 import numpy as np
 
-from lesson_lib import data, diagnostics
+from lesson_lib import data, diagnostics, nets
 from lesson_lib.exercises import CheckResult, call_answer, failed, passed
 
 # A few data sets that differ in spread (mean x²) and slope; all of the lesson's size, so
@@ -42,11 +42,7 @@ def reference_max_stable_lr(x, y, depth: int = 1) -> float:
       >>> round(reference_max_stable_lr(x, y, depth=1), 6)
       1.0
     """
-    # The lesson's helpers live with its playground; imported here so that importing the
-    # checkers stays light.
-    from lesson_lib.playground.learning_rate import balanced_minimum, data_loss  # noqa: PLC0415
-
-    return diagnostics.max_stable_lr(data_loss(x, y), balanced_minimum(x, y, depth))
+    return diagnostics.max_stable_lr(nets.narrow_loss_on(x, y), nets.balanced_minimum(x, y, depth))
 
 
 def _slips(x, y, depth: int) -> dict[str, float]:

@@ -37,24 +37,6 @@ LOSS_YLIM = (1e-3, 1e1)
 PRODUCT_YLIM = (1e-3, 1e1)
 
 
-def padded_init(depth: int, init: float = INIT, max_depth: int = nets.MAX_DEPTH) -> np.ndarray:
-    """`nets.pad_narrow(nets.init_narrow(depth, init), max_depth)`, built in NumPy.
-
-    The first `depth` weights equal `init`, the rest are identity layers (1).
-    Built without JAX so a new depth launches no new (shape-specific) JAX op.
-
-    Example:
-      >>> padded_init(2, 0.5, max_depth=4).tolist()
-      [0.5, 0.5, 1.0, 1.0]
-    """
-    nets.check_depth(depth)
-    _checks.finite_float("init", init)
-    _checks.int_in_range("max_depth", max_depth, int(depth), nets.MAX_DEPTH)
-    w = np.ones(int(max_depth), dtype=np.float32)
-    w[: int(depth)] = init
-    return w
-
-
 def status_line(depth: int, hit: int | None, *, threshold: float, steps: int,
                 diverged_at: int | None = None) -> str:
     """The playground's one-line summary of a run.
@@ -146,7 +128,7 @@ class DepthPlayground(Playground):
     def descend(self, depth: int) -> train.Trajectory:
         """Gradient descent at this depth, on padded weights (one compiled loop for all depths)."""
         nets.check_depth(depth)
-        w0 = padded_init(depth, self.init)
+        w0 = nets.pad_narrow(nets.init_narrow(depth, self.init))
         return train.gradient_descent(nets.masked_narrow_loss, w0, self.lr, self.steps,
                                       args=(int(depth), self.x, self.y))
 

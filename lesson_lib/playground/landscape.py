@@ -20,41 +20,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from lesson_lib import _checks
-from lesson_lib.data import linear_regression_data, moments
+from lesson_lib.data import linear_regression_data
 from lesson_lib.landscapes import grid, narrow_landscape
-from lesson_lib.nets import narrow_loss
+from lesson_lib.nets import narrow_loss, narrow_solution
 from lesson_lib.playground.base import Playground, float_slider, log_slider
 from lesson_lib.plots import LossCurve, draw_landscape, format_lr, loss_axes, mark_critical_points
 from lesson_lib.train import gradient_descent
-
-
-def best_product(x, y) -> float:
-    """`p* = mean(xy) / mean(x²)`: the product `w1 w2` every global minimum shares.
-
-    Setting `dL/dp = -2 mean(xy) + 2 p mean(x²)` to zero gives it: the
-    least-squares slope through the origin.
-
-    Example:
-      >>> import numpy as np
-      >>> round(best_product(np.array([1.0, 2.0]), np.array([2.0, 4.0])), 6)
-      2.0
-    """
-    sxx, sxy, _ = moments(x, y)
-    return float(sxy) / float(sxx)
-
-
-def minimum_loss(x, y) -> float:
-    """The smallest loss the narrow net can reach: `mean(y²) - mean(xy)² / mean(x²)`.
-
-    It is what the noise leaves over after the best line through the origin.
-
-    Example:
-      >>> import numpy as np
-      >>> minimum_loss(np.array([1.0, -1.0]), np.array([2.0, -2.0]))
-      0.0
-    """
-    sxx, sxy, syy = (float(m) for m in moments(x, y))
-    return syy - sxy * sxy / sxx
 
 
 def valley_branches(product: float, lim: float, n: int = 200):
@@ -161,7 +132,7 @@ class LandscapePlayground(Playground):
         self.x, self.y = np.asarray(x, np.float32), np.asarray(y, np.float32)
         self._args = (jnp.asarray(self.x), jnp.asarray(self.y))
         self.steps, self.lim = int(steps), float(lim)
-        self.best_product = best_product(self.x, self.y)
+        self.best_product = narrow_solution(self.x, self.y).product
         self.run = None
 
         with plt.ioff():
