@@ -12,7 +12,8 @@ import numpy as np  # noqa: E402
 
 from benchmarks.timing import median_ms, slider_latency_ms  # noqa: E402
 from lesson_lib import data, nets, train  # noqa: E402
-from lesson_lib.playground.learning_rate import LearningRatePlayground, lr_sweep  # noqa: E402
+from lesson_lib.playground.learning_rate import LearningRatePlayground  # noqa: E402
+from lesson_lib.sweep import lr_sweep  # noqa: E402
 
 
 def run() -> str:
