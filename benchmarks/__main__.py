@@ -37,7 +37,10 @@ def main(names):
     sections = []
     for name in chosen:
         start = time.perf_counter()
-        section = importlib.import_module(f"benchmarks.{name}").run()
+        try:
+            section = importlib.import_module(f"benchmarks.{name}").run()
+        except Exception as error:  # one broken benchmark must not hide the others' figures
+            section = f"## {name}\n\nThis benchmark failed: {type(error).__name__}: {str(error)[:300]}\n"
         print(section, flush=True)
         print(f"({name} took {time.perf_counter() - start:.0f} s)\n", file=sys.stderr, flush=True)
         sections.append(section)

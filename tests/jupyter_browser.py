@@ -160,3 +160,12 @@ def wait_for_new_pixels(canvas, before: int, timeout_s: float = 15.0) -> float:
         timeout=timeout_s * 1000, polling="raf",
     )
     return time.perf_counter() - start
+
+
+def key_with_room(handle, page_keys: bool = False) -> str:
+    """The arrow (or page) key that moves this noUiSlider handle away from its nearer end."""
+    now, low, high = (float(handle.get_attribute(a)) for a in ("aria-valuenow", "aria-valuemin", "aria-valuemax"))
+    up = now - low < high - now
+    if page_keys:
+        return "PageUp" if up else "PageDown"
+    return "ArrowRight" if up else "ArrowLeft"

@@ -11,8 +11,8 @@ import os
 import pytest
 
 from jupyter_browser import (
-    CHROMIUM_ARGS, INSTALL_HINT, canvas_hash, find_chromium, jupyter_lab, open_and_run_all,
-    playground_locators, wait_for_new_pixels,
+    CHROMIUM_ARGS, INSTALL_HINT, canvas_hash, find_chromium, jupyter_lab, key_with_room,
+    open_and_run_all, playground_locators, wait_for_new_pixels,
 )
 
 NOTEBOOK = os.environ.get("LESSON_LIB_BROWSER_NOTEBOOK", "03_learning_rate.ipynb")
@@ -59,8 +59,9 @@ def test_slider_key_press_changes_the_plot(page, lab):
     canvas.wait_for(state="visible")
     before = _settled_hash(canvas, page)
     handle.focus()
+    key = key_with_room(handle)
     for _ in range(5):
-        handle.press("ArrowRight")
+        handle.press(key)
     wait_for_new_pixels(canvas, before)
     page.wait_for_timeout(500)
     assert "This update failed" not in output.inner_text()
