@@ -28,6 +28,9 @@ def header() -> str:
         f"{__import__('os').cpu_count()} cores; Python {platform.python_version()}\n"
         f"- JAX {jax.__version__}, devices: {devices}\n"
         f"- date: {time.strftime('%Y-%m-%d')}\n"
+        + ("" if any(d.platform == "gpu" for d in jax.devices()) else
+           "- no GPU in this run, so the GPU figures (sweep target >= 5 billion steps/s, interactive "
+           "speed on a GPU) are not measured: run `make bench` where JAX sees a GPU\n")
     )
 
 
