@@ -98,9 +98,13 @@ class Blitter:
         self.canvas = canvas
         self.artists = []
         self.background = None
+        self._size = None  # canvas size (pixels) when the background was cached
         for artist in artists:
             self.add(artist)
         canvas.mpl_connect("draw_event", self._on_draw)
+        # A resize (ipympl resizes the figure when the browser attaches) makes the
+        # cached background stale: pasting it would corrupt the new frame.
+        canvas.mpl_connect("resize_event", self._forget)
 
     def add(self, artist):
         artist.set_animated(True)
@@ -108,7 +112,11 @@ class Blitter:
 
     def _on_draw(self, event):
         self.background = self.canvas.copy_from_bbox(self.canvas.figure.bbox)
+        self._size = self.canvas.get_width_height(physical=True)
         self._paint()
+
+    def _forget(self, event=None):
+        self.background = None
 
     def _paint(self):
         for artist in self.artists:
@@ -121,11 +129,17 @@ class Blitter:
         asks the browser to request a frame. (ipympl 0.10 stores a broken
         data URL for a figure drawn before it is first displayed.)
         """
-        if self.background is None:
+        if self.background is None or self._size != self.canvas.get_width_height(physical=True):
+            self._forget()
             self.canvas.draw_idle()
             return
         self.canvas.restore_region(self.background)
         self._paint()
+        if hasattr(self.canvas, "_force_full"):
+            # Web canvases (ipympl) would send only the pixels that changed, drawn over
+            # whatever the browser holds; a view that attached or cleared meanwhile
+            # then shows fragments. A whole frame is always right.
+            self.canvas._force_full = True
         self.canvas.blit(self.canvas.figure.bbox)
 
 

@@ -169,3 +169,17 @@ def key_with_room(handle, page_keys: bool = False) -> str:
     if page_keys:
         return "PageUp" if up else "PageDown"
     return "ArrowRight" if up else "ArrowLeft"
+
+
+def opaque_fraction(canvas) -> float:
+    """Share of the canvas's pixels that are opaque: 1.0 for a whole matplotlib frame.
+
+    A canvas that only ever received blitted differences (the background never
+    arrived) is mostly transparent.
+    """
+    return canvas.evaluate("""(c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let opaque = 0;
+      for (let i = 3; i < d.length; i += 4) if (d[i] === 255) opaque++;
+      return opaque / (d.length / 4);
+    }""")

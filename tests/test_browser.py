@@ -1,8 +1,9 @@
 """Browser smoke test: a real JupyterLab in headless Chromium answers a slider with new pixels.
 
-Runs notebook 03 top to bottom in JupyterLab, presses ArrowRight on the
+Runs notebook 03 top to bottom in JupyterLab, presses an arrow key on the
 learning-rate slider's handle, and checks inside the page that the ipympl
-canvas shows different pixels, with no error printed by the playground.
+canvas shows different pixels and a whole frame (not only the blitted
+artists), with no error printed by the playground.
 Skips (with how to install Chromium) when no Chromium is found, except in CI.
 """
 
@@ -12,7 +13,7 @@ import pytest
 
 from jupyter_browser import (
     CHROMIUM_ARGS, INSTALL_HINT, canvas_hash, find_chromium, jupyter_lab, key_with_room,
-    open_and_run_all, playground_locators, wait_for_new_pixels,
+    opaque_fraction, open_and_run_all, playground_locators, wait_for_new_pixels,
 )
 
 NOTEBOOK = os.environ.get("LESSON_LIB_BROWSER_NOTEBOOK", "03_learning_rate.ipynb")
@@ -64,6 +65,8 @@ def test_slider_key_press_changes_the_plot(page, lab):
         handle.press(key)
     wait_for_new_pixels(canvas, before)
     page.wait_for_timeout(500)
+    # The whole figure is there (axes, ticks, labels), not just the blitted artists.
+    assert opaque_fraction(canvas) > 0.99
     assert "This update failed" not in output.inner_text()
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     assert "Traceback" not in " ".join(errors.all_inner_texts())

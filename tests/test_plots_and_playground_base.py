@@ -84,3 +84,59 @@ def test_an_exception_in_a_callback_is_shown_under_the_plot_then_cleared():
     pg.controls["lr"].value = 1.0
     assert pg.last_error is None and pg.errors.outputs == ()
     plt.close(pg.fig)
+
+
+def test_blitter_never_pastes_a_background_of_another_size():
+    """ipympl resizes the figure when a browser attaches: the cached background must go."""
+    fig, ax = plt.subplots(figsize=(4, 3))
+    (line,) = ax.plot([0, 1], [0, 1])
+    blitter = Blitter(fig.canvas, [line])
+    fig.canvas.draw()
+    assert blitter.background is not None
+    fig.set_size_inches(5, 3)  # a new size, as a browser's resize message sets it
+    blitter.update()           # must redraw in full, not blit the 4×3 background
+    assert blitter._size == fig.canvas.get_width_height(physical=True)
+    from matplotlib.backend_bases import ResizeEvent
+
+    ResizeEvent("resize_event", fig.canvas)._process()
+    assert blitter.background is None
+    plt.close(fig)
+
+
+def test_blits_reach_a_web_canvas_as_whole_frames():
+    """ipympl (webagg) would send blits as differences drawn over what the browser holds;
+    a view that attached or cleared in between then shows fragments. Every frame must be whole."""
+    import io
+
+    from matplotlib.backends.backend_webagg_core import FigureCanvasWebAggCore, FigureManagerWebAgg
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    class Browser:  # records what a connected browser would receive
+        def __init__(self):
+            self.frames, self.modes = [], []
+
+        def send_json(self, content):
+            if content["type"] == "image_mode":
+                self.modes.append(content["mode"])
+
+        def send_binary(self, blob):
+            self.frames.append(np.asarray(Image.open(io.BytesIO(blob))))
+
+    fig = Figure(figsize=(3, 2))
+    canvas = FigureCanvasWebAggCore(fig)
+    manager = FigureManagerWebAgg(canvas, 1)
+    ax = fig.add_subplot()
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    (line,) = ax.plot([0, 1], [0, 0])
+    blitter = Blitter(canvas, [line])
+    browser = Browser()
+    manager.add_web_socket(browser)
+    canvas.draw()
+    for y in (0.2, 0.5, 0.8):
+        line.set_ydata([y, y])
+        blitter.update()
+    assert len(browser.frames) == 4
+    assert "diff" not in browser.modes
+    assert all(frame[..., 3].min() == 255 for frame in browser.frames)  # opaque: whole frames
