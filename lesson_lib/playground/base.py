@@ -157,12 +157,15 @@ class Playground:
                 self._image.clear_output(wait=True)
                 display(self.fig)
 
+    def control_rows(self) -> list:
+        """The rows of widgets above the status line; override to arrange the controls."""
+        return [widgets.HBox(list(self.controls.values()), layout={"flex_flow": "row wrap"})]
+
     @property
     def widget(self):
-        """The whole playground as one widget: controls, status, plot, errors."""
-        view = self.fig.canvas if self._live else self._image
-        controls = widgets.HBox(list(self.controls.values()), layout={"flex_flow": "row wrap"})
-        parts = [controls, self.status, view, self.errors]
+        """The whole playground as one widget: control rows, status, plot, errors."""
+        view = self.fig.canvas if self._live else self._image  # no view when headless
+        parts = [*self.control_rows(), self.status, view, self.errors]
         return widgets.VBox([part for part in parts if part is not None])
 
     def _ipython_display_(self):

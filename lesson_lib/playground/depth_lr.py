@@ -208,11 +208,7 @@ class DepthLRPlayground(Playground):
         )
         self._show()
 
-    @property
-    def widget(self):
-        controls = widgets.HBox(
-            list(self.controls.values()) + [self.register_button], layout={"flex_flow": "row wrap"}
-        )
-        view = self.fig.canvas if self._live else self._image
-        parts = [controls, self.status, view, self.errors]
-        return widgets.VBox([part for part in parts if part is not None])  # no view when headless
+    def control_rows(self):
+        """The sliders with the register button beside them."""
+        return [widgets.HBox(list(self.controls.values()) + [self.register_button],
+                             layout={"flex_flow": "row wrap"})]

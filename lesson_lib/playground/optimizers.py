@@ -285,16 +285,12 @@ class OptimizerRacePlayground(Playground):
             f" · steps to loss ≤ {course.threshold:g}: " + ", ".join(parts)
         )
 
-    @property
-    def widget(self):
-        """Controls in two rows (hyperparameters; landscape and Play), status, plot, errors."""
+    def control_rows(self):
+        """Two rows: landscape and Play, then the hyperparameters."""
         c = self.controls
-        view = self.fig.canvas if self._live else self._image
         sliders = widgets.HBox([c["lr"], c["adaptive_lr"], c["momentum"], c["b1"], c["b2"],
                                 c["decay"]], layout={"flex_flow": "row wrap"})
-        play = widgets.HBox([c["landscape"], c["step"], self.step_slider])
-        parts = [play, sliders, self.status, view, self.errors]
-        return widgets.VBox([part for part in parts if part is not None])
+        return [widgets.HBox([c["landscape"], c["step"], self.step_slider]), sliders]
 
 
 # ---------------------------------------------------------------------------

@@ -190,9 +190,6 @@ class SchedulePlayground(Playground):
             f"ends {lrs[-1]:.2e} at step {self.steps - 1}"
         )
 
-    @property
-    def widget(self):
-        """Controls, the formula of the chosen schedule, status, plot, errors."""
-        box = super().widget
-        box.children = (box.children[0], self.formula, *box.children[1:])
-        return box
+    def control_rows(self):
+        """The controls, then the formula of the chosen schedule."""
+        return [*super().control_rows(), self.formula]
