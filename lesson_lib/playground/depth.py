@@ -91,9 +91,7 @@ class DepthPlayground(Playground):
         self.threshold = float(threshold)
         self.run, self.hit = None, None
         # The best possible fit: p* = mean(xy)/mean(x²), loss floor = its error.
-        mxx, mxy, myy = (float(m) for m in data.moments(self.x, self.y))
-        self.best_product = mxy / mxx
-        self.noise_floor = myy - mxy**2 / mxx
+        self.best_product, self.noise_floor = nets.narrow_solution(self.x, self.y)
 
         with plt.ioff():
             fig, (loss_ax, product_ax) = plt.subplots(1, 2, figsize=(10, 3.9))
