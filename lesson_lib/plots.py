@@ -152,6 +152,23 @@ def log_levels(z, count: int = 25, floor: float = 1e-4):
     return np.geomspace(low, high, count)
 
 
+def decade_levels(z, per_decade: int = 6, floor: float = 1e-4):
+    """Log-spaced contour levels from the decade below min(z) to the decade above max(z).
+
+    Every `per_decade`-th level is a power of ten, so a colorbar can tick at
+    `levels[::per_decade]` with round labels.
+
+    Example:
+      >>> decade_levels(np.array([0.02, 30.0]), per_decade=1).tolist()
+      [0.01, 0.1, 1.0, 10.0, 100.0]
+    """
+    z = np.asarray(z, dtype=float)
+    finite = z[np.isfinite(z)]
+    low = math.floor(math.log10(max(float(finite.min()), floor)))
+    high = max(math.ceil(math.log10(max(float(finite.max()), floor))), low + 1)
+    return np.logspace(low, high, (high - low) * per_decade + 1)
+
+
 def draw_landscape(ax, surface, *, levels=None, cmap="viridis", colorbar=True, label="loss"):
     """Filled log-scale contours of a `landscapes.Surface` on `ax`; returns the contour set."""
     levels = log_levels(surface.z) if levels is None else levels

@@ -10,9 +10,9 @@ import pytest
 from lesson_lib.compilation import count_compilations
 from lesson_lib.data import linear_regression_data
 from lesson_lib.nets import narrow_solution
+from lesson_lib.plots import decade_levels
 from lesson_lib.playground.landscape import (
     LandscapePlayground,
-    decade_levels,
     valley_branches,
     visible_path,
 )

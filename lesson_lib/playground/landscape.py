@@ -12,8 +12,6 @@ The contour plot is drawn once; a slider move reruns one compiled `lax.scan`
 the trajectory and loss curve onto the cached background.
 """
 
-import math
-
 import jax
 import jax.numpy as jnp
 import matplotlib.pyplot as plt
@@ -24,7 +22,9 @@ from lesson_lib.data import linear_regression_data
 from lesson_lib.landscapes import grid, narrow_landscape
 from lesson_lib.nets import narrow_loss, narrow_solution
 from lesson_lib.playground.base import Playground, float_slider, log_slider
-from lesson_lib.plots import LossCurve, draw_landscape, format_lr, loss_axes, mark_critical_points
+from lesson_lib.plots import (
+    LossCurve, decade_levels, draw_landscape, format_lr, loss_axes, mark_critical_points,
+)
 from lesson_lib.train import gradient_descent
 
 
@@ -49,23 +49,6 @@ def valley_branches(product: float, lim: float, n: int = 200):
     w1 = np.linspace(abs(product) / lim, lim, n)
     right = np.stack([w1, product / w1], axis=1)
     return right, -right
-
-
-def decade_levels(z, per_decade: int = 6, floor: float = 1e-4):
-    """Log-spaced contour levels from the decade below min(z) to the decade above max(z).
-
-    Every `per_decade`-th level is a power of ten, so a colorbar can tick at
-    `levels[::per_decade]` with round labels.
-
-    Example:
-      >>> decade_levels(np.array([0.02, 30.0]), per_decade=1).tolist()
-      [0.01, 0.1, 1.0, 10.0, 100.0]
-    """
-    z = np.asarray(z, dtype=float)
-    finite = z[np.isfinite(z)]
-    low = math.floor(math.log10(max(float(finite.min()), floor)))
-    high = max(math.ceil(math.log10(max(float(finite.max()), floor))), low + 1)
-    return np.logspace(low, high, (high - low) * per_decade + 1)
 
 
 def visible_path(params, diverged_at, lim: float, margin: float = 1.0):
