@@ -58,3 +58,34 @@ def same_shape(x, y, names: str = "x and y") -> None:
         raise ValueError(
             f"{names} must have the same shape, got {np.shape(x)} and {np.shape(y)}"
         )
+
+
+def finite_array(name: str, value, *, allow_empty: bool = False) -> None:
+    """Raise unless every entry of the array (or pytree of arrays) `value` is finite.
+
+    Integer and boolean leaves are finite by construction and skipped; an empty
+    array (or a pytree without leaves) is refused unless `allow_empty`.
+    """
+    leaves = jax.tree.leaves(value)
+    if any(is_traced(leaf) for leaf in leaves):
+        return
+    if not allow_empty and (not leaves or all(np.size(leaf) == 0 for leaf in leaves)):
+        raise ValueError(f"{name} must be a non-empty array of finite numbers, got an empty one")
+    for leaf in leaves:
+        array = np.asarray(leaf)
+        if not np.issubdtype(array.dtype, np.inexact):
+            continue
+        bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
+        if bad:
+            raise ValueError(
+                f"{name} must contain only finite numbers, got {bad} NaN or infinite "
+                f"entr{'y' if bad == 1 else 'ies'} of {np.size(array)}"
+            )
+
+
+def finite_args(args: tuple) -> None:
+    """`finite_array` for each float array among a loss function's extra `args` (data)."""
+    for i, arg in enumerate(args):
+        if isinstance(arg, (bool, int, np.integer)) or callable(arg):
+            continue
+        finite_array(f"args[{i}]", arg, allow_empty=True)

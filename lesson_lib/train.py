@@ -123,6 +123,8 @@ def optimize(
       [2.0, 0.5, 0.125, 0.0312]
     """
     _checks.int_in_range("steps", steps, 1)
+    _checks.finite_array("params0", params0)
+    _checks.finite_args(tuple(args))
     if batch_fn is not None and key is None:
         raise ValueError("key must be a jax.random key when batch_fn is given")
     params0 = jax.tree.map(_strong, params0)
@@ -170,6 +172,11 @@ def gradient_descent(loss_fn: Callable, w0, lr, steps: int, *, args: tuple = ())
     Returns:
       A `Trajectory`; `params[0]` is `w0` and `losses[0]` is `L(w0)`.
 
+    Raises:
+      ValueError: `lr` not a finite number > 0, `steps` < 1, or `w0` (or a float
+        array in `args`) empty or holding a NaN or infinity. Divergence during
+        training is not an error: it is reported in `Trajectory.diverged_at`.
+
     Example:
       >>> import jax.numpy as jnp
       >>> run = gradient_descent(lambda w: jnp.sum(w ** 2), jnp.array([1.0]), 0.25, 2)
@@ -180,6 +187,7 @@ def gradient_descent(loss_fn: Callable, w0, lr, steps: int, *, args: tuple = ())
     """
     _checks.positive_float("lr", lr)
     _checks.int_in_range("steps", steps, 1)
+    _checks.finite_array("w0", w0)
     w0 = jnp.asarray(w0, dtype=jnp.float32)
     return optimize(loss_fn, w0, _SGD, steps, args=args, opt_state=sgd_state(w0, lr))
 

@@ -92,3 +92,33 @@ def test_the_limit_separates_convergence_from_divergence_on_a_parabola():
 def test_float64_is_not_left_switched_on():
     sharpness(lambda w: jnp.sum(w ** 2), jnp.ones(2))
     assert jnp.ones(1).dtype == jnp.float32
+
+
+def test_a_second_point_and_new_data_compile_nothing(xy):
+    from lesson_lib.compilation import count_compilations
+
+    x, y = xy
+    w = nets.init_narrow(2, 0.9)
+    first = sharpness(nets.narrow_loss, w, args=(x, y))
+    w_other, x_other = w * 0.5, x * 2.0
+    with count_compilations() as count:
+        second = sharpness(nets.narrow_loss, w_other, args=(x_other, y))
+        max_stable_lr(nets.narrow_loss, w, args=(x, y))
+    assert count.compiles == 0
+    a, b = np.mean(np.asarray(x_other, np.float64) ** 2), np.mean(np.asarray(x_other * y, np.float64))
+    hand = np.array([[2 * a * 0.45 ** 2, 4 * a * 0.45 ** 2 - 2 * b], [4 * a * 0.45 ** 2 - 2 * b, 2 * a * 0.45 ** 2]])
+    assert second == pytest.approx(np.linalg.eigvalsh(hand).max(), rel=1e-5)
+    assert first != pytest.approx(second)
+
+
+@pytest.mark.parametrize("params", [jnp.array([np.nan, 1.0]), jnp.array([1.0, np.inf]), jnp.zeros(0)])
+@pytest.mark.parametrize("fn", [sharpness, max_stable_lr])
+def test_non_finite_or_empty_parameters_are_refused(fn, params):
+    with pytest.raises(ValueError, match="params must"):
+        fn(lambda w: jnp.sum(w ** 2), params)
+
+
+def test_non_finite_data_is_refused(xy):
+    x, y = xy
+    with pytest.raises(ValueError, match=r"args\[1\] must contain only finite"):
+        max_stable_lr(nets.narrow_loss, nets.init_narrow(2, 0.9), args=(x, y.at[0].set(np.inf)))

@@ -134,3 +134,24 @@ def test_first_step_below():
     assert train.first_step_below([5.0, 2.0, 0.5, 0.1], 0.5) == 2
     assert train.first_step_below([5.0, 2.0], 0.1) is None
     assert train.first_step_below(np.array([np.inf, 0.0]), 0.0) == 1
+
+
+@pytest.mark.parametrize("w0", [jnp.array([np.nan, 0.9]), jnp.array([0.9, -np.inf]), jnp.zeros(0)])
+def test_non_finite_or_empty_start_is_refused(xy, w0):
+    with pytest.raises(ValueError, match="w0 must"):
+        train.gradient_descent(nets.narrow_loss, w0, 0.1, 10, args=xy)
+    with pytest.raises(ValueError, match="params0 must"):
+        train.optimize(nets.narrow_loss, w0, optax.sgd(0.1), 10, args=xy)
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_non_finite_data_is_refused(xy, which):
+    args = list(xy)
+    args[which] = args[which].at[5].set(np.nan)
+    with pytest.raises(ValueError, match=rf"args\[{which}\] must contain only finite numbers"):
+        train.gradient_descent(nets.narrow_loss, nets.init_narrow(2, 0.9), 0.1, 10, args=tuple(args))
+
+
+def test_divergence_from_a_finite_start_is_a_result_not_an_error(xy):
+    run = train.gradient_descent(nets.narrow_loss, nets.init_narrow(2, 0.9), 5.0, 50, args=xy)
+    assert run.diverged_at is not None and 0 < run.diverged_at <= 50
