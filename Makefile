@@ -5,6 +5,13 @@ BIN    := $(VENV)/bin
 PYTEST_FLAGS ?=
 
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
+# The notebooks' outputs must hold on any CPU: this makes XLA generate code for an older
+# instruction set, which moves the last bits of float results as another machine would.
+OTHER_ISA := XLA_FLAGS=--xla_cpu_max_isa=SSE4_2
+# Extra JupyterLab arguments: make lab LAB_ARGS="--port=8890 --no-browser"
+LAB_ARGS ?=
+# Jupyter refuses to run as root (containers, cloud machines) unless told it may.
+ROOT_ARGS := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
 .PHONY: lab test unit notebooks bench clean
 
@@ -23,10 +30,11 @@ $(VENV)/.test: pyproject.toml | $(BIN)/python
 
 ## lab: install the lessons' environment in .venv and open JupyterLab on notebooks/
 lab: $(VENV)/.notebook
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab $(ROOT_ARGS) $(LAB_ARGS) notebooks/
 
-## test: unit tests, doctests, strict nbval over every notebook, browser test
+## test: unit tests, doctests, strict nbval over every notebook (on two instruction sets), browser test
 test: $(VENV)/.test
+	$(OTHER_ISA) $(BIN)/python -m pytest -n 2 --dist loadfile notebooks $(NBVAL) $(PYTEST_FLAGS)
 	$(BIN)/python -m pytest -n 2 --dist loadfile tests lesson_lib notebooks --doctest-modules $(NBVAL) $(PYTEST_FLAGS)
 
 ## unit: unit tests and doctests only (fast)
