@@ -9,6 +9,7 @@ import pytest
 
 from lesson_lib import data, nets
 from lesson_lib.compilation import count_compilations
+from lesson_lib.plots.narrow import MAX_WIDTH
 from lesson_lib.playground.depth import (
     INIT, LR, STEPS, THRESHOLD, DepthPlayground, status_line,
 )
@@ -160,3 +161,29 @@ def test_invalid_data(xy):
         DepthPlayground(x, y[:50])
     with pytest.raises(ValueError, match="x and y"):
         DepthPlayground(x)
+    bad = np.asarray(x).copy()
+    bad[3] = np.nan
+    with pytest.raises(ValueError, match="x must contain only finite"):
+        DepthPlayground(bad, y)
+    with pytest.raises(ValueError, match="y must contain only finite"):
+        DepthPlayground(x, np.full(np.shape(y), np.inf))
+    with pytest.raises(ValueError, match="x must be a non-empty"):
+        DepthPlayground(np.array([]), np.array([]))
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [(dict(depth=0), "depth"), (dict(steps=0), "steps"), (dict(threshold=float("nan")), "threshold"),
+     (dict(hit=601), "hit"), (dict(hit=-1), "hit"), (dict(diverged_at=700), "diverged_at")],
+)
+def test_status_line_refuses_bad_input(kwargs, name):
+    args = dict(depth=3, hit=10, threshold=0.02, steps=600)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=name):
+        status_line(args.pop("depth"), args.pop("hit"), **args)
+
+
+def test_figure_fits_the_screen(playground):
+    assert playground.fig.get_size_inches()[0] <= MAX_WIDTH
+    for ax in playground.fig.axes:
+        assert ax.title.get_fontsize() >= 8 and ax.yaxis.label.get_fontsize() >= 8

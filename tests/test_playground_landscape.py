@@ -11,11 +11,9 @@ from lesson_lib.compilation import count_compilations
 from lesson_lib.data import linear_regression_data
 from lesson_lib.nets import narrow_solution
 from lesson_lib.plots import decade_levels
-from lesson_lib.playground.landscape import (
-    LandscapePlayground,
-    valley_branches,
-    visible_path,
-)
+from lesson_lib.plots.narrow import MAX_WIDTH, valley_branches, visible_path
+from lesson_lib.playground import landscape
+from lesson_lib.playground.landscape import LandscapePlayground
 
 
 def numpy_descent(w1, w2, lr, steps, x, y):
@@ -57,31 +55,10 @@ def test_narrow_solution_is_the_least_squares_answer(data):
     assert solution.product == pytest.approx(2.0, abs=0.05)  # slope 2, small noise
 
 
-def test_valley_branches_lie_on_the_hyperbola_inside_the_box():
-    right, left = valley_branches(2.0, 2.5, n=50)
-    for branch in (right, left):
-        np.testing.assert_allclose(branch[:, 0] * branch[:, 1], 2.0, rtol=1e-12)
-        assert np.all(np.abs(branch) <= 2.5 + 1e-12)
-    assert np.all(right > 0) and np.all(left < 0)
-    with pytest.raises(ValueError, match="product"):
-        valley_branches(0.0, 2.5)
-    with pytest.raises(ValueError, match="lim"):
-        valley_branches(2.0, -1.0)
-
-
 def test_decade_levels_span_whole_decades():
     levels = decade_levels(np.array([[0.011, 5.0], [24.0, np.nan]]), per_decade=2)
     assert levels[0] == pytest.approx(1e-2) and levels[-1] == pytest.approx(1e2)
     np.testing.assert_allclose(levels[::2], [1e-2, 1e-1, 1.0, 1e1, 1e2])
-
-
-def test_visible_path_stops_at_divergence_and_clips():
-    params = np.array([[0.5, 0.5], [1.0, -2.0], [1e25, -1e25], [np.inf, np.nan]])
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        path = visible_path(params, 3, lim=2.0)
-    np.testing.assert_array_equal(path, [[0.5, 0.5], [1.0, -2.0], [4.0, -4.0]])
-    assert visible_path(params[:2], None, lim=2.0).shape == (2, 2)
 
 
 def test_trajectory_matches_a_hand_written_descent(pg, data):
@@ -173,9 +150,38 @@ def test_an_exception_in_draw_shows_under_the_plot(pg, monkeypatch):
         ({"grid_n": 1}, "grid_n"),
         ({"x": np.zeros(3), "y": np.zeros(4)}, "x and y"),
         ({"x": np.zeros(3)}, "x and y"),
+        ({"x": np.array([1.0, np.nan]), "y": np.ones(2)}, "x must contain only finite"),
+        ({"x": np.ones(2), "y": np.array([1.0, np.inf])}, "y must contain only finite"),
+        ({"x": np.array([]), "y": np.array([])}, "x must be a non-empty"),
+        ({"x": np.ones((2, 2)), "y": np.ones((2, 2))}, "x must be a non-empty 1-D"),
+        ({"lr": float("inf")}, "lr"),
+        ({"steps": 2.5}, "steps"),
     ],
 )
 def test_invalid_arguments_name_the_argument(kwargs, name):
     with pytest.raises(ValueError, match=name):
         LandscapePlayground(grid_n=kwargs.pop("grid_n", 11), **kwargs)
     plt.close("all")
+
+
+def test_figure_fits_the_screen_and_is_labelled(pg):
+    assert pg.fig.get_size_inches()[0] <= MAX_WIDTH
+    land, loss = pg.fig.axes[0], pg.fig.axes[1]
+    for ax in (land, loss):
+        assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+        assert ax.xaxis.label.get_fontsize() >= 8
+    assert loss.get_yscale() == "log"
+
+
+def test_the_playground_reexports_the_plot_geometry():
+    # The notebook of an older checkout imported these from the playground module.
+    assert landscape.valley_branches is valley_branches
+    assert landscape.visible_path is visible_path
+
+
+def test_valley_drawn_on_the_hyperbola(pg, data):
+    dashed = [line for line in pg.fig.axes[0].get_lines() if line.get_linestyle() == "--"]
+    assert len(dashed) == 2
+    best = narrow_solution(*data).product
+    for line in dashed:
+        np.testing.assert_allclose(line.get_xdata() * line.get_ydata(), best, rtol=1e-6)

@@ -19,6 +19,7 @@ import numpy as np
 from lesson_lib import _checks, data, nets, train
 from lesson_lib.plots import LossCurve, format_lr, loss_axes, visible_losses
 from lesson_lib.playground.base import Playground, int_slider
+from lesson_lib.playground.landscape import check_data
 
 LR = 0.003
 """The one learning rate used at every depth: below `2/λ_max ≈ 0.0038` at depth 50's minimum."""
@@ -35,6 +36,8 @@ THRESHOLD = 0.02
 SLIDER_MAX_DEPTH = 50
 LOSS_YLIM = (1e-3, 1e1)
 PRODUCT_YLIM = (1e-3, 1e1)
+FIGSIZE = (7.4, 3.4)
+"""The playground's figure, in inches: fits a 760-px output area at 100 dpi."""
 
 
 def status_line(depth: int, hit: int | None, *, threshold: float, steps: int,
@@ -47,6 +50,13 @@ def status_line(depth: int, hit: int | None, *, threshold: float, steps: int,
       >>> status_line(50, None, threshold=0.02, steps=600)
       'depth 50: loss still above 0.02 after 600 steps'
     """
+    _checks.int_in_range("depth", depth, 1)
+    _checks.int_in_range("steps", steps, 1)
+    _checks.positive_float("threshold", threshold)
+    if hit is not None:
+        _checks.int_in_range("hit", hit, 0, steps)
+    if diverged_at is not None:
+        _checks.int_in_range("diverged_at", diverged_at, 0, steps)
     if diverged_at is not None and (hit is None or hit > diverged_at):
         return f"depth {depth}: diverged at step {diverged_at}"
     if hit is None:
@@ -78,7 +88,7 @@ class DepthPlayground(Playground):
             x, y = data.linear_regression_data(jax.random.key(0))
         elif x is None or y is None:
             raise ValueError("x and y must be given together (or both left out)")
-        _checks.same_shape(x, y)
+        check_data(x, y)
         _checks.positive_float("lr", lr)
         _checks.int_in_range("steps", steps, 1)
         _checks.finite_float("init", init)
@@ -94,16 +104,17 @@ class DepthPlayground(Playground):
         self.best_product, self.noise_floor = nets.narrow_solution(self.x, self.y)
 
         with plt.ioff():
-            fig, (loss_ax, product_ax) = plt.subplots(1, 2, figsize=(10, 3.9))
+            fig, (loss_ax, product_ax) = plt.subplots(1, 2, figsize=FIGSIZE)
         # Fixed margins: a layout engine would re-measure every tick label on each full draw.
-        fig.subplots_adjust(left=0.07, right=0.985, bottom=0.13, top=0.92, wspace=0.25)
+        fig.subplots_adjust(left=0.09, right=0.985, bottom=0.14, top=0.91, wspace=0.32)
         loss_axes(loss_ax, self.steps, ylim=LOSS_YLIM,
-                  title=f"Loss at a fixed learning rate {format_lr(self.lr)}")
+                  title=f"Loss at learning rate {format_lr(self.lr)}")
         loss_ax.axhline(self.noise_floor, color="gray", ls="--", lw=1,
                         label=f"noise floor {self.noise_floor:.3g}")
         loss_ax.axhline(self.threshold, color="tab:green", ls=":", lw=1,
                         label=f"threshold {self.threshold:g}")
         loss_ax.legend(loc="upper right", fontsize=8)
+        loss_ax.title.set_fontsize(10)
         self.curve = LossCurve(loss_ax, ylim=LOSS_YLIM, animated=True, color="tab:blue")
         (self.hit_line,) = loss_ax.plot([], [], color="tab:green", lw=1, ls="-.", animated=True)
 
@@ -111,8 +122,8 @@ class DepthPlayground(Playground):
         product_ax.set_xlim(0, self.steps)
         product_ax.set_ylim(*PRODUCT_YLIM)
         product_ax.set_xlabel("step")
-        product_ax.set_ylabel("slope p = w_D ··· w_1 (output / input)")
-        product_ax.set_title("The network's slope p = ∏ w")
+        product_ax.set_ylabel("slope p = w_D ··· w_1")
+        product_ax.set_title("The network's slope p = ∏ w", fontsize=10)
         product_ax.grid(True, which="major", alpha=0.3)
         product_ax.axhline(self.best_product, color="gray", ls="--", lw=1,
                            label=f"best slope p* = {self.best_product:.3g}")

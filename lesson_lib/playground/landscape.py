@@ -7,7 +7,8 @@ mean(x²)`, two branches) and a saddle at the origin. `LandscapePlayground`
 lets the learner pick the start point and the learning rate and watch the
 trajectory and its loss curve.
 
-The contour plot is drawn once; a slider move reruns one compiled `lax.scan`
+The figure is 7.4 inches wide (a laptop's output area). The contour plot is
+drawn once; a slider move reruns one compiled `lax.scan`
 (start point and learning rate are traced, so nothing recompiles) and blits
 the trajectory and loss curve onto the cached background.
 """
@@ -25,51 +26,31 @@ from lesson_lib.playground.base import Playground, float_slider, log_slider
 from lesson_lib.plots import (
     LossCurve, decade_levels, draw_landscape, format_lr, loss_axes, mark_critical_points,
 )
+from lesson_lib.plots.narrow import DARK_LEGEND, valley_branches, visible_path
 from lesson_lib.train import gradient_descent
 
+__all__ = ["LandscapePlayground", "check_data", "valley_branches", "visible_path"]
 
-def valley_branches(product: float, lim: float, n: int = 200):
-    """Points of the hyperbola `w1 w2 = product` inside the box `[-lim, lim]²`.
-
-    Returns two `(n, 2)` arrays, one per branch (`w1 > 0` and `w1 < 0`). The
-    branch is parametrised by `w1` from `|product| / lim` (where it enters the
-    box) to `lim`, so every point lies in the box.
-
-    Example:
-      >>> right, left = valley_branches(2.0, 2.5, n=3)
-      >>> np.round(right, 2).tolist()
-      [[0.8, 2.5], [1.65, 1.21], [2.5, 0.8]]
-      >>> bool(np.allclose(left, -right))
-      True
-    """
-    _checks.finite_float("product", product)
-    _checks.positive_float("lim", lim)
-    if product == 0.0:  # the two axes: not a hyperbola
-        raise ValueError("product must be nonzero: w1 w2 = 0 is the pair of axes")
-    w1 = np.linspace(abs(product) / lim, lim, n)
-    right = np.stack([w1, product / w1], axis=1)
-    return right, -right
+FIGSIZE = (7.4, 3.5)
+"""The playground's figure, in inches: fits a 760-px output area at 100 dpi."""
 
 
-def visible_path(params, diverged_at, lim: float, margin: float = 1.0):
-    """The part of a 2-D trajectory that can be drawn: `(k, 2)` finite floats.
-
-    Rows up to `diverged_at` (the loss is finite there, so are the weights),
-    non-finite rows dropped, coordinates clipped to `[-lim - margin·lim,
-    lim + margin·lim]`. Points outside the plot therefore stay outside it (the
-    line visibly leaves the axes) but no huge number reaches matplotlib.
+def check_data(x, y) -> None:
+    """Raise a ValueError unless `x`, `y` are non-empty 1-D arrays of finite numbers, same shape.
 
     Example:
-      >>> path = visible_path(np.array([[0.5, 0.5], [3e20, -1e30], [np.inf, 0.0]]), 2, 2.0)
-      >>> path.tolist()
-      [[0.5, 0.5], [4.0, -4.0]]
+      >>> check_data(np.array([1.0, 2.0]), np.array([2.0, np.nan]))
+      Traceback (most recent call last):
+      ...
+      ValueError: y must contain only finite numbers (no NaN or inf)
     """
-    params = np.asarray(params, dtype=float)
-    end = len(params) if diverged_at is None else int(diverged_at)
-    rows = params[:end]
-    rows = rows[np.isfinite(rows).all(axis=1)]
-    bound = lim * (1.0 + margin)
-    return np.clip(rows, -bound, bound)
+    _checks.same_shape(x, y)
+    for name, value in (("x", x), ("y", y)):
+        array = np.asarray(value, dtype=float)
+        if array.ndim != 1 or array.size == 0:
+            raise ValueError(f"{name} must be a non-empty 1-D array, got shape {array.shape}")
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"{name} must contain only finite numbers (no NaN or inf)")
 
 
 class LandscapePlayground(Playground):
@@ -103,7 +84,7 @@ class LandscapePlayground(Playground):
             x, y = linear_regression_data(jax.random.key(0))
         elif x is None or y is None:
             raise ValueError("x and y must be given together (or neither, for the lesson's data)")
-        _checks.same_shape(x, y)
+        check_data(x, y)
         _checks.int_in_range("steps", steps, 1)
         _checks.positive_float("lim", lim)
         _checks.int_in_range("grid_n", grid_n, 2)
@@ -120,7 +101,7 @@ class LandscapePlayground(Playground):
 
         with plt.ioff():
             fig, (ax_land, ax_loss) = plt.subplots(
-                1, 2, figsize=(10.5, 4.3), gridspec_kw={"width_ratios": [1.15, 1]},
+                1, 2, figsize=FIGSIZE, gridspec_kw={"width_ratios": [1.2, 1]},
                 layout="constrained",
             )
         self._draw_background(ax_land, grid_n)
@@ -134,8 +115,7 @@ class LandscapePlayground(Playground):
                                      animated=True, zorder=8, label="start")
         (self.end,) = ax_land.plot([], [], "s", color="tab:red", mec="black", ms=7,
                                    animated=True, zorder=8, clip_on=False)
-        ax_land.legend(loc="upper left", fontsize=8, facecolor="0.25", labelcolor="white",
-                       framealpha=0.75)
+        ax_land.legend(loc="upper left", **DARK_LEGEND)
         controls = {
             "w1": float_slider("start w1", float(w1), -self.lim, self.lim, 0.01),
             "w2": float_slider("start w2", float(w2), -self.lim, self.lim, 0.01),
