@@ -89,3 +89,21 @@ def test_only_last_layer_wrong_is_caught():
         return g
 
     assert not check_layer_gradients(off_by_one).passed
+
+
+def test_bad_data_is_a_value_error():
+    import pytest
+
+    x = np.array([1.0, 2.0])
+    with pytest.raises(ValueError, match="x must contain only finite"):
+        check_layer_gradients(correct, np.array([np.nan, 1.0]), x)
+    with pytest.raises(ValueError, match="x must be a non-empty"):
+        check_layer_gradients(correct, np.array([]), np.array([]))
+    with pytest.raises(ValueError, match="x and y"):
+        check_layer_gradients(correct, x, np.ones(3))
+    with pytest.raises(ValueError, match="x and y"):
+        check_layer_gradients(correct, x)
+    with pytest.raises(ValueError, match="w must contain only finite"):
+        reference_layer_gradients([1.0, np.inf], x, x)
+    with pytest.raises(ValueError, match="w must be a non-empty"):
+        reference_layer_gradients([], x, x)

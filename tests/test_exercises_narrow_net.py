@@ -102,3 +102,28 @@ def test_right_only_at_symmetric_points_is_caught():
         return g1, g1
 
     assert not check_grad_w(half_right).passed
+
+
+@pytest.mark.parametrize(
+    "x, y, words",
+    [
+        (np.array([1.0, np.nan]), np.array([2.0, 2.0]), "x must contain only finite"),
+        (np.array([1.0, 2.0]), np.array([np.inf, 2.0]), "y must contain only finite"),
+        (np.array([]), np.array([]), "x must be a non-empty"),
+        (np.ones(3), np.ones(4), "x and y"),
+        (np.ones(3), None, "x and y"),
+    ],
+)
+def test_bad_data_is_a_value_error(x, y, words):
+    with pytest.raises(ValueError, match=words):
+        check_grad_w(numpy_grad, x, y)
+
+
+def test_reference_grad_refuses_bad_input():
+    x = np.array([1.0, -1.0])
+    with pytest.raises(ValueError, match="w1"):
+        reference_grad(float("nan"), 1.0, x, x)
+    with pytest.raises(ValueError, match="w2"):
+        reference_grad(1.0, float("inf"), x, x)
+    with pytest.raises(ValueError, match="y must contain only finite"):
+        reference_grad(1.0, 1.0, x, np.array([1.0, np.nan]))

@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lesson_lib import data, nets
+from lesson_lib.exercises.narrow_net import _check_data
 from lesson_lib.exercises import CheckResult, call_answer, check_close, failed, passed
 
 _GENERAL_HINT = (
@@ -46,6 +47,12 @@ def reference_layer_gradients(w, x, y) -> np.ndarray:
       >>> reference_layer_gradients([1.0, 3.0], x, y).tolist()   # p = 3, dL/dp = 2
       [6.0, 2.0]
     """
+    weights = np.asarray(w, dtype=float)
+    if weights.ndim != 1 or weights.size == 0:
+        raise ValueError(f"w must be a non-empty 1-D array (one weight per layer), got shape {weights.shape}")
+    if not np.all(np.isfinite(weights)):
+        raise ValueError("w must contain only finite numbers (no NaN or inf)")
+    _check_data(x, y)
     with jax.enable_x64():
         w64, x64, y64 = (jnp.asarray(np.asarray(a, dtype=np.float64)) for a in (w, x, y))
         return np.asarray(_grad64(w64, x64, y64))
@@ -71,15 +78,20 @@ def check_layer_gradients(grad_fn, x=None, y=None) -> CheckResult:
     """Check `grad_fn(w, x, y) -> ∂L/∂w` (one entry per layer) against `jax.grad`.
 
     `w`, `x` and `y` are passed as float32 JAX arrays; the data default to the
-    lesson's `data.linear_regression_data(jax.random.key(0))`.
+    lesson's `data.linear_regression_data(jax.random.key(0))`. The learner's
+    mistakes come back as a message, never an exception; bad data (empty, NaN
+    or inf, mismatched shapes) is a ValueError.
 
     Example:
       >>> import jax
       >>> check_layer_gradients(jax.grad(nets.narrow_loss))
       ✅ Correct: your gradients match jax.grad at depths 1, 2, 3, 20 and at a zero weight.
     """
-    if x is None or y is None:
+    if x is None and y is None:
         x, y = data.linear_regression_data(jax.random.key(0))
+    elif x is None or y is None:
+        raise ValueError("x and y must be given together (or neither, for the lesson's data)")
+    _check_data(x, y)
     x, y = jnp.asarray(x, jnp.float32), jnp.asarray(y, jnp.float32)
     for description, w in _cases():
         w = jnp.asarray(w, dtype=jnp.float32)
