@@ -57,6 +57,8 @@ def _axis_values(name: str, values) -> np.ndarray:
         raise ValueError(f"axis {name!r} must not be empty")
     if array.dtype.kind not in "biuf":
         raise ValueError(f"axis {name!r} must hold numbers, got dtype {array.dtype}")
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise ValueError(f"axis {name!r} must hold finite numbers, got a NaN or infinity")
     return array.astype(jax.dtypes.canonicalize_dtype(array.dtype))
 
 
@@ -352,7 +354,10 @@ def steps_to_converge(losses, threshold: float) -> np.ndarray:
       array([ 3, -1])
     """
     _checks.finite_float("threshold", threshold)
-    above = ~(np.asarray(losses) <= threshold)
+    losses = np.asarray(losses)
+    if losses.ndim == 0 or losses.shape[-1] == 0:
+        raise ValueError(f"losses must be curves with at least one step on the last axis, got shape {losses.shape}")
+    above = ~(losses <= threshold)
     steps = above.shape[-1]
     last_above = steps - 1 - np.argmax(above[..., ::-1], axis=-1)
     settled = np.where(above.any(axis=-1), last_above + 1, 0)
@@ -379,6 +384,8 @@ def best_lr_per_depth(result: SweepResult, threshold: float) -> BestLR:
       >>> best_lr_per_depth(result, 1e-3)
       BestLR(lrs=array([0.5], dtype=float32), steps=array([1]))
     """
+    if not isinstance(result, SweepResult):
+        raise ValueError(f"result must be a SweepResult (from depth_lr_sweep), got {type(result).__name__}")
     times = steps_to_converge(result.losses, threshold)
     ranked = np.where(times >= 0, times, np.iinfo(np.int64).max)
     best = ranked.argmin(axis=-1)
@@ -427,6 +434,9 @@ def lr_sweep(loss_fn: Callable, w0, lrs, steps: int, *, args: tuple = ()) -> np.
     if lrs.ndim != 1 or lrs.size == 0:
         raise ValueError(f"lrs must be a non-empty 1-D array of learning rates, got shape {lrs.shape}")
     if not (np.all(np.isfinite(lrs)) and np.all(lrs > 0)):
-        raise ValueError(f"lrs must all be finite numbers > 0, got min {lrs.min()!r}")
+        bad = lrs[~(np.isfinite(lrs) & (lrs > 0))][0]
+        raise ValueError(f"lrs must all be finite numbers > 0, got {bad!r}")
+    _checks.finite_array("w0", w0)
+    _checks.finite_args(tuple(args))
     w0 = jnp.asarray(w0, dtype=jnp.float32)
     return np.asarray(_lr_sweep(w0, jnp.asarray(lrs), tuple(args), loss_fn=loss_fn, steps=int(steps)))

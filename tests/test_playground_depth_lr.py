@@ -10,7 +10,8 @@ from lesson_lib.compilation import count_compilations
 from lesson_lib.exercises.depth_lr import (
     check_best_lr, check_edge_of_stability, reference_edge_of_stability,
 )
-from lesson_lib.playground.depth_lr import DepthLRPlayground, describe_cell, draw_depth_lr_heatmap
+from lesson_lib.playground.depth_lr import DepthLRPlayground, describe_cell
+from lesson_lib.plots.learning_rate import MAX_WIDTH
 
 DEPTHS = np.arange(1, 13)
 LRS = np.geomspace(1e-3, 1.0, 31)
@@ -143,18 +144,6 @@ def test_widget_holds_controls_and_button(playground):
     assert len(controls) == 3
 
 
-def test_heatmap_returns_steps_and_labels_axes(result, threshold):
-    fig, ax = plt.subplots()
-    times = draw_depth_lr_heatmap(ax, result, threshold)
-    for i in [0, 5, 11]:
-        for j in [0, 10, 20, 30]:
-            assert times[i, j] == _first_settled(result.losses[i, j], threshold)
-    assert ax.get_xscale() == "log"
-    assert "learning rate" in ax.get_xlabel() and "depth" in ax.get_ylabel()
-    assert ax.get_title()
-    plt.close(fig)
-
-
 def test_describe_cell_cases(result, threshold):
     times = sweep.steps_to_converge(result.losses, threshold)
     assert describe_cell(result, times, 0, 30, threshold).startswith("depth 1, lr 1.0e+00: diverged at step")
@@ -163,6 +152,30 @@ def test_describe_cell_cases(result, threshold):
 def test_bad_threshold(result):
     with pytest.raises(ValueError, match="threshold"):
         DepthLRPlayground(result, float("nan"))
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [(dict(depth=0), "depth must lie in the sweep's depths \\[1, 12\\]"),
+     (dict(depth=float("nan")), "depth"),
+     (dict(lr=5.0), "lr must lie in the sweep's learning rates"),
+     (dict(lr=1e-5), "lr must lie"),
+     (dict(lr=-0.1), "lr must be a finite number > 0"),
+     (dict(lr=float("inf")), "lr")],
+)
+def test_out_of_range_starting_values_raise(result, threshold, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        DepthLRPlayground(result, threshold, **kwargs)
+
+
+def test_result_must_be_a_sweep(threshold):
+    with pytest.raises(ValueError, match="SweepResult"):
+        DepthLRPlayground(np.ones((2, 3, 4)), threshold)
+
+
+def test_figure_fits_the_output_area(playground):
+    width, height = playground.fig.get_size_inches()
+    assert width <= MAX_WIDTH and height <= 7
 
 
 # ----------------------------------------------------------------- exercises
@@ -186,6 +199,10 @@ def test_check_best_lr_explains_wrong_answers(result, threshold):
     assert "not a number" in nonsense.message
     with pytest.raises(ValueError, match="depths"):
         check_best_lr(lambda r, d, t: 0.1, result, threshold, depths=(99,))
+    with pytest.raises(ValueError, match="threshold"):
+        check_best_lr(lambda r, d, t: 0.1, result, float("nan"), depths=(6,))
+    with pytest.raises(ValueError, match="SweepResult"):
+        check_best_lr(lambda r, d, t: 0.1, "not a sweep", threshold)
 
 
 def _edge_formula(depth, sxx, p_star):
@@ -208,3 +225,26 @@ def test_check_edge_of_stability(xy):
     assert not half.passed and "1/λ_max" in half.message
     no_depth = check_edge_of_stability(lambda d, s, p: _edge_formula(d, s, p) * d, x, y, depths=(4,))
     assert not no_depth.passed and "factor D" in no_depth.message
+    with pytest.raises(ValueError, match="depth"):
+        check_edge_of_stability(_edge_formula, x, y, depths=(0,))
+    with pytest.raises(ValueError, match="depths"):
+        check_edge_of_stability(_edge_formula, x, y, depths=())
+
+
+def test_reference_edge_compiles_nothing_for_a_new_depth(xy):
+    x, y = xy
+    reference_edge_of_stability(2, x, y)
+    with count_compilations() as count:
+        for depth in [3, 17, 41]:
+            reference_edge_of_stability(depth, x, y)
+    assert count.compiles == 0
+
+
+def test_checker_module_does_not_need_matplotlib():
+    import subprocess
+    import sys
+
+    code = ("import sys; import lesson_lib.exercises.depth_lr; "
+            "print('matplotlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -20,6 +20,7 @@ from lesson_lib.plots import LOSS_LIM
 from lesson_lib.diagnostics import Diagnosis, Outcomes, boundaries, diagnose, sweep_outcomes
 from lesson_lib.nets import balanced_minimum
 from lesson_lib.playground.learning_rate import LearningRatePlayground, status_line
+from lesson_lib.plots.learning_rate import MAX_WIDTH
 from lesson_lib.sweep import lr_sweep
 
 
@@ -289,9 +290,10 @@ def test_playground_shows_errors_from_draw(xy):
 
 @pytest.mark.parametrize(
     "kwargs, name",
-    [(dict(lr=20.0), "lr"), (dict(steps=1), "steps"), (dict(depth=0), "depth"),
+    [(dict(lr=20.0), "lr"), (dict(lr=float("nan")), "lr"), (dict(steps=1), "steps"),
+     (dict(depth=0), "depth"), (dict(init=float("inf")), "init"),
      (dict(lr_range=(1.0, 0.1)), "lr_range"), (dict(lr_range=(0.0, 1.0)), "lr_range"),
-     (dict(grid=1), "grid")],
+     (dict(lr_range=(1e-3, float("nan"))), "lr_range"), (dict(grid=1), "grid")],
 )
 def test_playground_rejects_bad_arguments(xy, kwargs, name):
     with pytest.raises(ValueError, match=name):
@@ -303,3 +305,28 @@ def test_status_line_formats():
             == "lr 3.2e-01: converged, loss 9.7e-03 (max stable lr 6.1e-01)")
     assert (status_line(2.0, Diagnosis("diverged", np.nan, True, np.nan, 12), 0.61)
             == "lr 2.0e+00: diverged at step 12 (max stable lr 6.1e-01)")
+
+
+def test_playground_refuses_x_without_y(xy):
+    x, _ = xy
+    with pytest.raises(ValueError, match="y is missing"):
+        LearningRatePlayground(x)
+    with pytest.raises(ValueError, match="x is missing"):
+        LearningRatePlayground(y=x)
+
+
+@pytest.mark.parametrize(
+    "x, y, message",
+    [(np.array([1.0, np.nan]), np.ones(2), "x must contain only finite"),
+     (np.ones(2), np.array([np.inf, 1.0]), "y must contain only finite"),
+     (np.array([]), np.array([]), "x"),
+     (np.ones(3), np.ones(2), "same shape")],
+)
+def test_playground_refuses_bad_data(x, y, message):
+    with pytest.raises(ValueError, match=message):
+        LearningRatePlayground(x, y, steps=5, grid=3)
+
+
+def test_playground_figure_fits_the_output_area(playground):
+    width, height = playground.fig.get_size_inches()
+    assert width <= MAX_WIDTH and height <= 5

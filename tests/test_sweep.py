@@ -116,6 +116,8 @@ def test_grid_sweep_compiles_once_per_grid_shape():
         (dict(a=[1.0], b=[[1.0, 2.0]]), "'b'"),
         (dict(a=[1.0], b=2.0), "'b'"),
         (dict(a=["x"], b=[1.0]), "'a'"),
+        (dict(a=[1.0, float("nan")], b=[1.0]), "'a' must hold finite"),
+        (dict(a=[1.0], b=[float("inf")]), "'b' must hold finite"),
         ({}, "at least one axis"),
     ],
 )
@@ -254,6 +256,8 @@ def test_depth_lr_sweep_result_fields(xy):
         (dict(init=float("inf")), "init"),
         (dict(steps=0), "steps"),
         (dict(y=np.ones(3)), "x and y"),
+        (dict(x=np.array([]), y=np.array([])), "at least one example"),
+        (dict(x=np.array([1.0, np.nan]), y=np.ones(2)), "finite"),
     ],
 )
 def test_depth_lr_sweep_rejects_bad_input(xy, kwargs, name):
@@ -358,3 +362,42 @@ def test_sharded_over_four_devices_equals_one_device(tmp_path):
         np.testing.assert_array_equal(four[name], one[name])
     np.testing.assert_array_equal(four["grid"], four["chunked"])
     assert four["losses"].shape == (7, 3, 41)
+
+
+@pytest.mark.parametrize(
+    "losses, threshold, message",
+    [
+        (np.ones((2, 0)), 0.5, "losses"),
+        (np.float32(1.0), 0.5, "losses"),
+        (np.ones((2, 3)), float("nan"), "threshold"),
+        (np.ones((2, 3)), float("inf"), "threshold"),
+    ],
+)
+def test_steps_to_converge_rejects_bad_input(losses, threshold, message):
+    with pytest.raises(ValueError, match=message):
+        sweep.steps_to_converge(losses, threshold)
+
+
+def test_best_lr_per_depth_rejects_what_is_not_a_sweep():
+    with pytest.raises(ValueError, match="SweepResult"):
+        sweep.best_lr_per_depth(np.ones((2, 3, 4)), 0.5)
+
+
+@pytest.mark.parametrize(
+    "w0, lrs, message",
+    [
+        (jnp.array([np.nan]), [0.1], "w0"),
+        (jnp.array([]), [0.1], "w0"),
+        (jnp.ones(1), [0.1, np.inf], "lrs"),
+        (jnp.ones(1), [[0.1]], "lrs"),
+    ],
+)
+def test_lr_sweep_rejects_bad_input_naming_it(w0, lrs, message):
+    with pytest.raises(ValueError, match=message):
+        sweep.lr_sweep(lambda w: jnp.sum(w ** 2), w0, lrs, 3)
+
+
+def test_lr_sweep_rejects_non_finite_data():
+    with pytest.raises(ValueError, match="args"):
+        sweep.lr_sweep(lambda w, x: jnp.sum((w * x) ** 2), jnp.ones(1), [0.1], 3,
+                       args=(jnp.array([1.0, np.nan]),))

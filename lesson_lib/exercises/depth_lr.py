@@ -6,15 +6,24 @@
    compared with `diagnostics.max_stable_lr` (the Hessian JAX computes).
 """
 
+import math
 from typing import Callable
 
-import jax
 import numpy as np
 
-from lesson_lib import diagnostics, nets
+from lesson_lib import _checks, diagnostics, nets
 from lesson_lib.exercises import CheckResult, call_answer, failed, passed
-from lesson_lib.plots import format_lr
 from lesson_lib.sweep import SweepResult, best_lr_per_depth, narrow_solution, steps_to_converge
+
+
+def format_lr(lr: float) -> str:
+    """A learning rate in a checker's message: `3.2e-02`, or `inf` (no plotting stack needed).
+
+    Example:
+      >>> format_lr(0.0321), format_lr(float("inf"))
+      ('3.2e-02', 'inf')
+    """
+    return "inf" if not math.isfinite(lr) else f"{lr:.1e}"
 
 
 def check_best_lr(fn: Callable, result: SweepResult, threshold: float,
@@ -32,6 +41,9 @@ def check_best_lr(fn: Callable, result: SweepResult, threshold: float,
       >>> check_best_lr(lambda r, d, t: 0.5 if d == 1 else 0.1, result, 1e-3, depths=[1, 2])
       ✅ Correct: the best learning rate for depths [1, 2] matches the sweep.
     """
+    if not isinstance(result, SweepResult):
+        raise ValueError(f"result must be a sweep.SweepResult, got {type(result).__name__}")
+    _checks.finite_float("threshold", threshold)
     best = best_lr_per_depth(result, threshold)
     depth_list = [int(d) for d in result.depths]
     for depth in depths:
@@ -64,9 +76,6 @@ def check_best_lr(fn: Callable, result: SweepResult, threshold: float,
     return passed(f"Correct: the best learning rate for depths {list(depths)} matches the sweep.")
 
 
-_MASKED_LOSS = jax.jit(nets.masked_narrow_loss)
-
-
 def reference_edge_of_stability(depth: int, x, y) -> float:
     """`diagnostics.max_stable_lr` of the depth-`depth` narrow net at `w_i = p*^(1/D)`.
 
@@ -81,9 +90,11 @@ def reference_edge_of_stability(depth: int, x, y) -> float:
     if product <= 0:
         raise ValueError("the balanced minimum p*^(1/D) needs p* > 0 (a positive slope)")
     # The masked loss (layers >= depth are identities with zero curvature) has one
-    # shape for every depth, so its Hessian compiles once, not once per depth.
+    # shape for every depth, and the depth and data reach it through `args`, so
+    # one loss function serves every depth: its Hessian compiles once per data
+    # shape (`diagnostics.sharpness`), not once per depth.
     w = nets.pad_narrow(nets.init_narrow(depth, product ** (1.0 / depth)))
-    return diagnostics.max_stable_lr(lambda v: _MASKED_LOSS(v, depth, x, y), w)
+    return diagnostics.max_stable_lr(nets.masked_narrow_loss, w, args=(int(depth), x, y))
 
 
 def check_edge_of_stability(fn: Callable, x, y, depths=(1, 2, 5, 20, 50)) -> CheckResult:
@@ -95,6 +106,11 @@ def check_edge_of_stability(fn: Callable, x, y, depths=(1, 2, 5, 20, 50)) -> Che
       >>> check_edge_of_stability(lambda d, sxx, p: 1 / (d * sxx * p ** (2 * (d - 1) / d)), x, y, depths=[1, 3])
       ✅ Correct: your formula matches 2/λ_max from the Hessian for depths [1, 3].
     """
+    depths = list(depths)
+    if not depths:
+        raise ValueError("depths must list at least one depth, got none")
+    for depth in depths:
+        nets.check_depth(depth)
     solution = narrow_solution(x, y)
     sxx = float(np.mean(np.square(np.asarray(x, dtype=np.float64))))
     for depth in depths:

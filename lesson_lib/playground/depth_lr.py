@@ -9,64 +9,14 @@ and best learning rate vs depth.
 """
 
 import ipywidgets as widgets
-import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.patches import Patch
 
 from lesson_lib import _checks
 from lesson_lib.playground.base import Playground, log_slider
 from lesson_lib.plots import LossCurve, format_lr, loss_axes
+from lesson_lib.plots.learning_rate import MAX_WIDTH, depth_lr_heatmap
 from lesson_lib.sweep import SweepResult, steps_to_converge
-
-NOT_CONVERGED_COLOR = "#d9d9d9"
-DIVERGED_COLOR = "#3b0a0a"
-
-
-def _edges(centers, log: bool):
-    """Cell edges around sorted centers (geometric midpoints on a log axis)."""
-    c = np.log10(centers) if log else np.asarray(centers, dtype=float)
-    if len(c) == 1:
-        mids = np.array([c[0] - 0.5, c[0] + 0.5])
-    else:
-        inner = (c[1:] + c[:-1]) / 2
-        mids = np.concatenate([[2 * c[0] - inner[0]], inner, [2 * c[-1] - inner[-1]]])
-    return 10.0**mids if log else mids
-
-
-def draw_depth_lr_heatmap(ax, result: SweepResult, threshold: float, *, colorbar: bool = True):
-    """Steps to converge over learning rate (x, log) × depth (y) for a sweep.
-
-    Cells that converge are coloured by their step count (log colour scale);
-    runs that stay finite but never settle below `threshold` are light grey and
-    diverged runs dark red, with a legend. Returns the steps-to-converge array.
-    """
-    times = steps_to_converge(result.losses, threshold)
-    steps = result.losses.shape[-1] - 1
-    lr_edges = _edges(np.asarray(result.lrs, dtype=float), log=True)
-    depth_edges = _edges(np.asarray(result.depths, dtype=float), log=False)
-    status = np.where(result.diverged_at >= 0, 1.0, 0.0)
-    ax.pcolormesh(lr_edges, depth_edges, status,
-                  cmap=mcolors.ListedColormap([NOT_CONVERGED_COLOR, DIVERGED_COLOR]),
-                  vmin=0, vmax=1, rasterized=True)
-    shown = np.ma.masked_where(times < 0, np.maximum(times, 1).astype(float))  # 0 steps drawn as 1
-    mesh = ax.pcolormesh(lr_edges, depth_edges, shown, cmap="viridis",
-                         norm=mcolors.LogNorm(1, max(steps, 2)), rasterized=True)
-    ax.set_xscale("log")
-    ax.set_xlim(lr_edges[0], lr_edges[-1])
-    ax.set_ylim(depth_edges[0], depth_edges[-1])
-    ax.set_xlabel("learning rate η (log scale)")
-    ax.set_ylabel("depth D (layers)")
-    ax.set_title(f"steps until loss ≤ {threshold:.3g} ({steps} steps run)")
-    if colorbar:
-        ax.figure.colorbar(mesh, ax=ax, label="steps to converge (log scale)")
-    ax.legend(
-        handles=[Patch(color=NOT_CONVERGED_COLOR, label=f"not converged in {steps} steps"),
-                 Patch(color=DIVERGED_COLOR, label="diverged")],
-        loc="lower left", fontsize=8, framealpha=0.9,
-    )
-    return times
-
 
 def describe_cell(result: SweepResult, times, i: int, j: int, threshold: float) -> str:
     """A one-line verdict on run `(depth index i, lr index j)`."""
@@ -101,21 +51,33 @@ class DepthLRPlayground(Playground):
     """
 
     def __init__(self, result: SweepResult, threshold: float, *, depth=None, lr=None):
+        if not isinstance(result, SweepResult):
+            raise ValueError(f"result must be a sweep.SweepResult (from depth_lr_sweep), got {type(result).__name__}")
         _checks.finite_float("threshold", threshold)
+        lrs = np.asarray(result.lrs, dtype=float)
+        depths = [int(d) for d in result.depths]
+        if depth is not None:
+            _checks.finite_float("depth", depth)
+            if not min(depths) <= float(depth) <= max(depths):
+                raise ValueError(f"depth must lie in the sweep's depths [{min(depths)}, {max(depths)}], got {depth!r}")
+        if lr is not None:
+            _checks.positive_float("lr", lr)
+            if not lrs[0] * (1 - 1e-6) <= float(lr) <= lrs[-1] * (1 + 1e-6):
+                raise ValueError(f"lr must lie in the sweep's learning rates [{lrs[0]:.3g}, {lrs[-1]:.3g}], got {lr!r}")
         self.result = result
         self.threshold = float(threshold)
         self.times = steps_to_converge(result.losses, threshold)
         self.registered = {}
         steps = result.losses.shape[-1] - 1
-        depths = [int(d) for d in result.depths]
-        lrs = np.asarray(result.lrs, dtype=float)
         self._log_lrs = np.log10(lrs)
         top = max(depths) + 1
 
         with plt.ioff():
-            fig, axes = plt.subplots(2, 2, figsize=(11, 8), layout="constrained")
+            fig, axes = plt.subplots(2, 2, figsize=(MAX_WIDTH, 6.2), layout="constrained")
         (heat, curve_ax), (time_ax, lr_ax) = axes
-        draw_depth_lr_heatmap(heat, result, threshold)
+        depth_lr_heatmap(heat, result, self.times, threshold)
+        heat.set_title(f"steps until loss ≤ {threshold:.3g}\n(dark red: diverged, grey: not settled)", fontsize=9)
+        heat.get_legend().remove()
         (self.cursor,) = heat.plot([], [], "o", ms=12, mfc="none", mec="red", mew=2.5)
         self.curve = LossCurve(
             loss_axes(curve_ax, steps, title="loss curve of the selected run"), color="C0"
@@ -131,7 +93,7 @@ class DepthLRPlayground(Playground):
         time_ax.set_ylim(0.7, 1.5 * steps)
         time_ax.set_xlabel("depth D (layers)")
         time_ax.set_ylabel("steps to converge")
-        time_ax.set_title("your registered runs: learning time vs depth")
+        time_ax.set_title("your registered runs:\nlearning time vs depth", fontsize=9)
         time_ax.grid(True, alpha=0.3)
         (self.time_line,) = time_ax.plot([], [], "o-", color="C1")
 
@@ -141,7 +103,7 @@ class DepthLRPlayground(Playground):
         lr_ax.set_ylim(lrs[0], lrs[-1])
         lr_ax.set_xlabel("depth D (layers, log scale)")
         lr_ax.set_ylabel("best learning rate η (log scale)")
-        lr_ax.set_title("your registered runs: best learning rate vs depth")
+        lr_ax.set_title("your registered runs:\nbest learning rate vs depth", fontsize=9)
         lr_ax.grid(True, which="major", alpha=0.3)
         (self.lr_line,) = lr_ax.plot([], [], "s-", color="C2")
 

@@ -26,6 +26,7 @@ from lesson_lib.diagnostics import Diagnosis, diagnose
 from lesson_lib.nets import balanced_minimum, narrow_loss_on
 from lesson_lib.sweep import lr_sweep
 from lesson_lib.plots import LOSS_LIM, LossCurve, format_lr, loss_axes
+from lesson_lib.plots.learning_rate import MAX_WIDTH
 from lesson_lib.playground.base import Playground, log_slider
 
 DEPTH = 2
@@ -65,7 +66,8 @@ class LearningRatePlayground(Playground):
     """A log-scale learning-rate slider driving a loss curve and a map of all learning rates.
 
     Args:
-      x, y: the data (default `data.linear_regression_data(jax.random.key(0))`).
+      x, y: the data, both or neither (neither: the lessons' data,
+        `data.linear_regression_data(jax.random.key(0))`).
       depth: layers of the narrow network (default 2, lesson 01's `y = x w1 w2`).
       init: every weight's starting value.
       steps: gradient-descent steps per run.
@@ -81,7 +83,12 @@ class LearningRatePlayground(Playground):
 
     def __init__(self, x=None, y=None, *, depth: int = DEPTH, init: float = INIT, steps: int = STEPS,
                  lr: float = 0.1, lr_range=LR_RANGE, grid: int = 321):
+        if (x is None) != (y is None):
+            missing = "y" if y is None else "x"
+            raise ValueError(f"{missing} is missing: pass both x and y, or neither for the lessons' data")
         nets.check_depth(depth)
+        _checks.finite_float("init", init)
+        _checks.positive_float("lr", lr)
         _checks.int_in_range("steps", steps, 2)
         _checks.int_in_range("grid", grid, 2)
         low, high = (float(v) for v in lr_range)
@@ -91,8 +98,11 @@ class LearningRatePlayground(Playground):
             raise ValueError(f"lr_range must be (low, high) with low < high, got {lr_range!r}")
         if not low <= float(lr) <= high:
             raise ValueError(f"lr must lie in lr_range [{low}, {high}], got {lr!r}")
-        if x is None or y is None:
+        if x is None:
             x, y = data.linear_regression_data(jax.random.key(0))
+        _checks.same_shape(x, y)
+        _checks.finite_array("x", x)
+        _checks.finite_array("y", y)
         self._args = (jnp.asarray(x, jnp.float32), jnp.asarray(y, jnp.float32))
         self._w0 = nets.init_narrow(depth, init)
         self._steps = int(steps)
@@ -103,8 +113,9 @@ class LearningRatePlayground(Playground):
         self.sweep = lr_sweep(nets.narrow_loss, self._w0, self.lrs, self._steps, args=self._args)
 
         with plt.ioff():
-            fig, (ax_curve, ax_map) = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
+            fig, (ax_curve, ax_map) = plt.subplots(1, 2, figsize=(MAX_WIDTH, 3.6), layout="constrained")
         loss_axes(ax_curve, self._steps, title=f"Loss curve (depth {depth}, start w = {init})")
+        ax_curve.title.set_fontsize(10)
         ax_curve.axhline(self.min_loss, color="gray", ls=":", lw=1, label="lowest possible loss")
         self.curve = LossCurve(ax_curve, animated=True, color="C0", lw=2, label="this learning rate")
         ax_curve.legend(loc="lower left", fontsize=8)
@@ -135,8 +146,8 @@ class LearningRatePlayground(Playground):
         ax.set_xlim(low, high)
         ax.set_ylim(*LOSS_LIM)
         ax.set_xlabel("learning rate η (log scale)")
-        ax.set_ylabel(f"loss (MSE) after {self._steps - TAIL + 1}–{self._steps} steps")
-        ax.set_title("Every learning rate at once")
+        ax.set_ylabel(f"loss (MSE), steps {self._steps - TAIL + 1}–{self._steps}")
+        ax.set_title("Every learning rate at once", fontsize=10)
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(loc="upper left", fontsize=8)
 
