@@ -291,6 +291,28 @@ def test_bad_values_name_the_argument(name, hyper, argument):
 # ----- the lesson 06 exercise checkers --------------------------------------------
 
 
+@pytest.mark.parametrize("kwargs,argument", [
+    (dict(lr=0.0), "lr"), (dict(lr=float("nan")), "lr"), (dict(mu=1.0), "mu"),
+    (dict(mu=float("inf")), "mu"),
+])
+def test_momentum_checker_rejects_bad_settings(kwargs, argument):
+    from lesson_lib.exercises.optimizers import check_momentum_step
+
+    with pytest.raises(ValueError, match=argument):
+        check_momentum_step(lambda *a: a[:2], **kwargs)
+
+
+@pytest.mark.parametrize("kwargs,argument", [
+    (dict(lr=-0.1), "lr"), (dict(b1=1.0), "b1"), (dict(b2=float("nan")), "b2"),
+    (dict(eps=-1e-8), "eps"),
+])
+def test_adam_checker_rejects_bad_settings(kwargs, argument):
+    from lesson_lib.exercises.optimizers import check_adam_step
+
+    with pytest.raises(ValueError, match=argument):
+        check_adam_step(lambda *a: a[:3], **kwargs)
+
+
 def test_exercise_checkers_accept_right_and_reject_wrong_answers():
     from lesson_lib.exercises.optimizers import check_adam_step, check_momentum_step
 
@@ -317,6 +339,21 @@ def test_exercise_checkers_accept_right_and_reject_wrong_answers():
             mh, sh = (m / (1 - b1**t), s / (1 - b2**t)) if correct else (m, s)
             return x - lr * mh / (np.sqrt(sh) + eps), m, s
         return step
+
+    def momentum_notes_form(theta, v, g, lr, mu):  # v = mu v - lr g, theta += v
+        v = mu * v - lr * g
+        return theta + v, v
+
+    other = check_momentum_step(momentum_notes_form)
+    assert not other and "other momentum convention" in other.message
+    assert "v = mu*v - lr*g" in other.message and "schedule" in other.message
+
+    def momentum_flipped_velocity(theta, v, g, lr, mu):  # v = mu v - g, theta += lr v
+        v = mu * v - g
+        return theta + lr * v, v
+
+    odd = check_momentum_step(momentum_flipped_velocity)
+    assert not odd and "velocity" in odd.message
 
     assert check_adam_step(adam(True))
     assert not check_adam_step(adam(False))

@@ -1,5 +1,6 @@
 """Lesson 06 playgrounds on an Agg canvas: right numbers, no recompilation, visible errors."""
 
+import jax
 import jax.numpy as jnp
 import matplotlib
 import numpy as np
@@ -94,8 +95,40 @@ def test_errors_in_draw_are_shown(race, monkeypatch):
 def test_bad_arguments():
     with pytest.raises(ValueError, match="sgd, momentum"):
         pgo.OptimizerRacePlayground(optimizers=("sgd", "lbfgs"))
+    with pytest.raises(ValueError, match="optimizers"):
+        pgo.OptimizerRacePlayground(optimizers=())
+    with pytest.raises(ValueError, match="optimizers"):
+        pgo.OptimizerRacePlayground(optimizers="adam")
     with pytest.raises(ValueError, match="landscape"):
         pgo.OptimizerRacePlayground(landscape="moon")
+    with pytest.raises(ValueError, match="steps"):
+        pgo.OptimizerRacePlayground(steps=0)
+    with pytest.raises(ValueError, match="interval_ms"):
+        pgo.OptimizerRacePlayground(interval_ms=0)
+
+
+def test_race_runs_all_seven_optimizers(race):
+    assert race.names == optim.NAMES
+    race.controls["landscape"].value = "ill-conditioned bowl (κ = 50)"
+    for name in optim.NAMES:
+        assert f"{name}: " in race.status.value
+
+
+def test_race_adagrad_and_rprop_match_the_library(race):
+    race.controls["landscape"].value = "saddle x² − y²"
+    race.controls["adaptive_lr"].value = 0.05
+    course = race.courses["saddle x² − y²"]
+    for name in ("adagrad", "rprop"):
+        run = optimize(course.loss, jnp.asarray(course.start),
+                       optim.make(name, learning_rate=0.05), race.steps)
+        x, y = race.paths[name].get_data()
+        np.testing.assert_allclose(np.c_[x, y], np.asarray(run.params), rtol=1e-5, atol=1e-6)
+
+
+def test_figures_fit_a_760_pixel_output_area(race, batches):
+    for fig in (race.fig, batches.fig):
+        width, _ = fig.get_size_inches()
+        assert width <= 7.4
 
 
 @pytest.fixture(scope="module")
@@ -107,12 +140,67 @@ def batches():
 
 def test_full_batch_mean_is_gradient_descent(batches):
     path, batch, full, diverged = batches.run(32, "mean", 0.1)
-    loss = lambda p, x, y: pgo.full_line_fit_loss(p, x, y)  # noqa: E731
     reference = gradient_descent(pgo.full_line_fit_loss, batches.start, 0.1, 60,
                                  args=(batches.x, batches.y))
     np.testing.assert_allclose(path, np.asarray(reference.params), rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(batch, full, rtol=1e-4)
-    assert diverged is None and loss is not None
+    assert diverged is None
+
+
+def test_full_batch_reaches_the_least_squares_line(batches):
+    # Independent reference: the normal equations in NumPy float64.
+    x, y = np.asarray(batches.x, float), np.asarray(batches.y, float)
+    design = np.c_[x, np.ones_like(x)]
+    best = np.linalg.lstsq(design, y, rcond=None)[0]
+    path, _, full, _ = batches.run(32, "mean", 0.3, steps=400)
+    np.testing.assert_allclose(path[-1], best, atol=1e-3)
+    assert full[-1] == pytest.approx(np.mean((design @ best - y) ** 2), rel=1e-4)
+
+
+def test_noise_floor_grows_as_the_batch_shrinks_and_with_the_rate(batches):
+    x, y = np.asarray(batches.x, float), np.asarray(batches.y, float)
+    design = np.c_[x, np.ones_like(x)]
+    best_loss = np.mean((design @ np.linalg.lstsq(design, y, rcond=None)[0] - y) ** 2)
+
+    def extra(size, lr):
+        finals = [batches.run(size, "mean", lr, key=jax.random.key(k), steps=200)[2][-50:].mean()
+                  for k in range(8)]
+        return np.mean(finals) - best_loss
+
+    assert extra(1, 0.1) > 2 * extra(4, 0.1) > 4 * extra(16, 0.1) > 0
+    assert abs(extra(32, 0.1)) < 1e-4  # the full batch has no noise
+    assert extra(1, 0.1) > 2 * extra(1, 0.03) > 0
+
+
+def test_run_key_changes_the_batches_only(batches):
+    a, *_ = batches.run(4, "mean", 0.1, key=jax.random.key(5))
+    b, *_ = batches.run(4, "mean", 0.1, key=jax.random.key(6))
+    c, *_ = batches.run(32, "mean", 0.1, key=jax.random.key(6))
+    d, *_ = batches.run(32, "mean", 0.1, key=jax.random.key(5))
+    assert np.abs(a - b).max() > 1e-3
+    np.testing.assert_allclose(c, d, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs,argument", [
+    (dict(batch_size=0), "batch_size"), (dict(batch_size=33), "batch_size"),
+    (dict(lr=float("nan")), "lr"), (dict(lr=0.0), "lr"), (dict(lr=-1.0), "lr"),
+    (dict(steps=0), "steps"),
+])
+def test_minibatch_run_rejects_bad_values(batches, kwargs, argument):
+    args = dict(batch_size=4, reduction="mean", lr=0.1)
+    args.update(kwargs)
+    steps = args.pop("steps", None)
+    with pytest.raises(ValueError, match=argument):
+        batches.run(**args, steps=steps)
+
+
+@pytest.mark.parametrize("kwargs,argument", [
+    (dict(n=0), "n"), (dict(n=1), "n"), (dict(steps=0), "steps"), (dict(steps=-5), "steps"),
+    (dict(seed=-1), "seed"), (dict(steps=2.5), "steps"),
+])
+def test_minibatch_playground_rejects_bad_sizes(kwargs, argument):
+    with pytest.raises(ValueError, match=argument):
+        pgo.MiniBatchPlayground(**kwargs)
 
 
 def test_sum_is_mean_with_a_batch_size_times_larger_rate(batches):

@@ -20,7 +20,7 @@ import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
 import numpy as np
 
-from lesson_lib import landscapes, optim
+from lesson_lib import _checks, landscapes, optim
 from lesson_lib.data import linear_regression_data
 from lesson_lib.playground.base import Playground, float_slider, int_slider, log_slider
 from lesson_lib.plots import draw_landscape, format_lr, log_levels
@@ -70,6 +70,7 @@ COLORS = {
 }
 ADAPTIVE = ("adagrad", "rmsprop", "adam", "rprop")
 SADDLE_LOSS_LIM = (-2.5, 2.5)
+FIGSIZE = (7.4, 4.0)  # inches: fits a 760-px output area at 100 dpi
 LOG_LOSS_LIM = (1e-6, 1e2)
 
 
@@ -103,14 +104,21 @@ class OptimizerRacePlayground(Playground):
 
     def __init__(
         self,
-        optimizers=("sgd", "momentum", "nesterov", "rmsprop", "adam"),
+        optimizers=optim.NAMES,
         steps: int = 200,
         landscape: str | None = None,
         courses: dict | None = None,
         interval_ms: int = 40,
     ):
+        if isinstance(optimizers, str) or len(tuple(optimizers)) == 0:
+            raise ValueError(
+                f"optimizers must be a non-empty sequence of names from {', '.join(optim.NAMES)}, "
+                f"got {optimizers!r}"
+            )
         for name in optimizers:
             optim.defaults(name)  # raises a ValueError naming the seven
+        _checks.int_in_range("steps", steps, 1)
+        _checks.int_in_range("interval_ms", interval_ms, 1)
         self.courses = default_landscapes() if courses is None else dict(courses)
         landscape = next(iter(self.courses)) if landscape is None else landscape
         if landscape not in self.courses:
@@ -125,7 +133,7 @@ class OptimizerRacePlayground(Playground):
         course = self.courses[landscape]
         with plt.ioff():
             fig, (self.ax_map, self.ax_loss) = plt.subplots(
-                1, 2, figsize=(11, 4.4), gridspec_kw={"width_ratios": [1.15, 1]},
+                1, 2, figsize=FIGSIZE, gridspec_kw={"width_ratios": [1.1, 1]},
                 layout="constrained",
             )
         self.ax_loss.set_xlim(0, self.steps)
@@ -143,7 +151,9 @@ class OptimizerRacePlayground(Playground):
         self._contours = []
         self._finish = self.ax_loss.axhline(0.0, color="gray", lw=0.8)
         self._draw_course(landscape)
-        self.ax_loss.legend(loc="upper right", fontsize=8)
+        fig.legend(handles=list(self.curves.values()), loc="outside lower center",
+                   ncol=min(len(self.names), 7), fontsize=8, handlelength=1.2,
+                   columnspacing=1.0)
         self.fig_title = fig.suptitle("")
         controls = {
             "landscape": widgets.Dropdown(options=list(self.courses), value=landscape,
@@ -191,9 +201,11 @@ class OptimizerRacePlayground(Playground):
             self._contours.append(star)
         ax.set_xlim(*course.xlim)
         ax.set_ylim(*course.ylim)
-        ax.set_xlabel("parameter 1")
-        ax.set_ylabel("parameter 2")
-        ax.set_title(f"{name}: paths from the square")
+        ax.set_xlabel("θ₁")
+        ax.set_ylabel("θ₂")
+        ax.set_title(f"{name}:\npaths from the square", fontsize=10)
+        for curve in self.curves.values():  # old data must not meet the new scale
+            curve.set_data([], [])
         if course.log_loss:
             self.ax_loss.set_yscale("log")
             self.ax_loss.set_ylim(*LOG_LOSS_LIM)
@@ -201,7 +213,8 @@ class OptimizerRacePlayground(Playground):
             self.ax_loss.set_yscale("linear")
             self.ax_loss.set_ylim(*SADDLE_LOSS_LIM)
         self.ax_loss.set_ylabel("loss (log scale)" if course.log_loss else "loss")
-        self.ax_loss.set_title(f"loss per step (finish line: loss ≤ {course.threshold:g})")
+        self.ax_loss.set_title(f"loss per step\n(finish line: loss ≤ {course.threshold:g})",
+                               fontsize=10)
         self._finish.set_ydata([course.threshold, course.threshold])
 
     def _on_landscape(self, change):
@@ -337,6 +350,9 @@ class MiniBatchPlayground(Playground):
     """
 
     def __init__(self, n: int = 64, steps: int = 100, seed: int = 0):
+        _checks.int_in_range("n", n, 2)
+        _checks.int_in_range("steps", steps, 1)
+        _checks.int_in_range("seed", seed, 0)
         self.n = int(n)
         self.steps = int(steps)
         self.x, self.y = linear_regression_data(jax.random.key(seed), n=self.n, slope=2.0,
@@ -348,13 +364,13 @@ class MiniBatchPlayground(Playground):
         self._full_loss = jax.jit(jax.vmap(full_line_fit_loss, in_axes=(0, None, None)))
         xlim, ylim = (-1.5, 4.5), (-1.5, 3.0)
         with plt.ioff():
-            fig, (ax_map, ax_loss) = plt.subplots(1, 2, figsize=(11, 4.2), layout="constrained")
+            fig, (ax_map, ax_loss) = plt.subplots(1, 2, figsize=FIGSIZE, layout="constrained")
         surface = landscapes.grid(lambda p: full_line_fit_loss(p, self.x, self.y), xlim, ylim,
                                   n=101)
         draw_landscape(ax_map, surface, colorbar=False)
         ax_map.set_xlabel("slope w")
         ax_map.set_ylabel("intercept b")
-        ax_map.set_title("SGD path over the full-data loss")
+        ax_map.set_title("SGD path over the full-data loss", fontsize=10)
         exact = optimize(line_fit_loss, self.start, optim.make("sgd", learning_rate=0.1),
                          self.steps, args=(float(self.n), 1.0 / self.n, self.x, self.y),
                          batch_fn=self._order, key=self.key)
@@ -368,7 +384,7 @@ class MiniBatchPlayground(Playground):
         ax_loss.set_ylim(1e-2, 1e2)
         ax_loss.set_xlabel("step")
         ax_loss.set_ylabel("loss (MSE, log scale)")
-        ax_loss.set_title("batch loss wiggles; full-data loss is smoother")
+        ax_loss.set_title("batch loss wiggles;\nfull-data loss is smoother", fontsize=10)
         ax_loss.grid(True, alpha=0.3)
         (self.batch_curve,) = ax_loss.plot([], [], color="tab:red", lw=1, label="batch loss")
         (self.full_curve,) = ax_loss.plot([], [], color="black", lw=1.5, label="full-data loss")
@@ -383,15 +399,24 @@ class MiniBatchPlayground(Playground):
                                                  self.full_curve])
 
 
-    def run(self, batch_size, reduction, lr):
-        """`(path, batch losses, full-data losses, diverged_at)` for these settings."""
+    def run(self, batch_size, reduction, lr, *, key=None, steps=None):
+        """`(path, batch losses, full-data losses, diverged_at)` for these settings.
+
+        `key` (default: the playground's own) draws the batches; `steps`
+        (default: the playground's) is the run's length. A new `steps` value
+        compiles once; a new key, batch size, reduction or rate does not.
+        """
         if reduction not in ("mean", "sum"):
             raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+        _checks.int_in_range("batch_size", batch_size, 1, self.n)
+        _checks.positive_float("lr", lr)
+        steps = self.steps if steps is None else steps
+        _checks.int_in_range("steps", steps, 1)
         size = int(batch_size)
         scale = 1.0 / size if reduction == "mean" else 1.0
         run = optimize(line_fit_loss, self.start, optim.make("sgd", learning_rate=float(lr)),
-                       self.steps, args=(float(size), float(scale), self.x, self.y),
-                       batch_fn=self._order, key=self.key)
+                       int(steps), args=(float(size), float(scale), self.x, self.y),
+                       batch_fn=self._order, key=self.key if key is None else key)
         path = np.asarray(run.params, dtype=float)
         batch = np.asarray(run.losses, dtype=float)
         if reduction == "sum":
