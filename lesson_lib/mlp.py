@@ -9,6 +9,9 @@ from typing import Callable
 
 import jax
 import jax.numpy as jnp
+import numpy as np
+
+from lesson_lib import _checks
 
 ACTIVATIONS: dict[str, Callable] = {
     "linear": lambda z: z,
@@ -40,9 +43,19 @@ def init_mlp(key, sizes, initializer: Callable | None = None, bias: float = 0.0)
       >>> [layer["w"].shape for layer in params]
       [(3, 4), (4, 2)]
     """
-    sizes = [int(s) for s in sizes]
-    if len(sizes) < 2 or min(sizes) < 1:
+    try:
+        sizes = list(sizes)
+    except TypeError:
+        raise ValueError(f"sizes must list at least two widths, each >= 1, got {sizes!r}") from None
+    if len(sizes) < 2:
         raise ValueError(f"sizes must list at least two widths, each >= 1, got {sizes!r}")
+    for size in sizes:
+        _checks.int_in_range("every entry of sizes", size, 1)
+    sizes = [int(s) for s in sizes]
+    _checks.finite_float("bias", bias)
+    if initializer is not None and not callable(initializer):
+        raise ValueError(
+            f"initializer must be a function (key, (fan_in, fan_out)) -> weights, got {initializer!r}")
     initializer = initializer or jax.nn.initializers.glorot_normal()
     keys = jax.random.split(key, len(sizes) - 1)
     return [
@@ -52,9 +65,30 @@ def init_mlp(key, sizes, initializer: Callable | None = None, bias: float = 0.0)
     ]
 
 
+def _check_inputs(params, x):
+    """Raise unless `params` is a non-empty list of layers and `x` a finite `(batch, inputs)` batch."""
+    if not isinstance(params, (list, tuple)) or not params or not all(
+            isinstance(layer, dict) and "w" in layer and "b" in layer for layer in params):
+        raise ValueError("params must be a non-empty list of layers {'w': ..., 'b': ...} "
+                         "(as init_mlp returns)")
+    inputs = np.shape(params[0]["w"])[0]
+    if np.ndim(x) != 2 or np.shape(x)[1] != inputs or np.shape(x)[0] == 0:
+        raise ValueError(f"x must have shape (batch, {inputs}) with batch >= 1, got {np.shape(x)}")
+    _checks.finite_array("x", x)
+
+
 def mlp_apply(params, x, nonlinearity: str = "tanh"):
-    """The network's output for a batch `x` of shape `(batch, inputs)`."""
+    """The network's output for a batch `x` of shape `(batch, inputs)`.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> params = [{"w": jnp.ones((2, 3)), "b": jnp.zeros(3)},
+      ...           {"w": jnp.ones((3, 1)), "b": jnp.ones(1)}]
+      >>> mlp_apply(params, jnp.array([[1.0, -2.0]]), "relu").tolist()  # relu(-1)·3 + 1
+      [[1.0]]
+    """
     phi = activation(nonlinearity)
+    _check_inputs(params, x)
     h = x
     for layer in params[:-1]:
         h = phi(h @ layer["w"] + layer["b"][None, :])
@@ -64,6 +98,7 @@ def mlp_apply(params, x, nonlinearity: str = "tanh"):
 def mlp_activations(params, x, nonlinearity: str = "tanh"):
     """Every hidden layer's activations `[h_1, ..., h_{L-1}]` and the output, for histograms."""
     phi = activation(nonlinearity)
+    _check_inputs(params, x)
     h, record = x, []
     for layer in params[:-1]:
         h = phi(h @ layer["w"] + layer["b"][None, :])

@@ -64,3 +64,35 @@ def test_bad_arguments():
         mlp.init_mlp(jax.random.key(0), (3,))
     with pytest.raises(ValueError, match="sizes"):
         mlp.init_mlp(jax.random.key(0), (3, 0, 2))
+
+
+def test_bad_inputs_name_the_argument():
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+    import pytest
+
+    from lesson_lib import mlp
+
+    key = jax.random.key(0)
+    for sizes in ((3,), (3, 0, 1), (3, -2), (3, 2.5, 1), (3, float("nan"))):
+        with pytest.raises(ValueError, match="sizes"):
+            mlp.init_mlp(key, sizes)
+    with pytest.raises(ValueError, match="bias"):
+        mlp.init_mlp(key, (2, 2), bias=float("inf"))
+    with pytest.raises(ValueError, match="initializer"):
+        mlp.init_mlp(key, (2, 2), initializer=0.1)
+    params = mlp.init_mlp(key, (2, 3, 1))
+    with pytest.raises(ValueError, match="activation"):
+        mlp.mlp_apply(params, jnp.ones((4, 2)), "gelu")
+    with pytest.raises(ValueError, match=r"x must have shape \(batch, 2\)"):
+        mlp.mlp_apply(params, jnp.ones((4, 3)))
+    with pytest.raises(ValueError, match="x must have shape"):
+        mlp.mlp_apply(params, jnp.ones((0, 2)))
+    with pytest.raises(ValueError, match="x must contain only finite"):
+        mlp.mlp_activations(params, jnp.array([[1.0, np.nan]]))
+    with pytest.raises(ValueError, match="params"):
+        mlp.mlp_apply([], jnp.ones((1, 2)))
+    # Inside jit the checks step aside and the function stays transformable.
+    out = jax.jit(lambda p, x: mlp.mlp_apply(p, x))(params, jnp.ones((4, 2)))
+    assert out.shape == (4, 1)

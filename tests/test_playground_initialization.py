@@ -8,18 +8,15 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from lesson_lib import init, mlp
 from lesson_lib.compilation import count_compilations
-from lesson_lib.exercises.initialization import relu_depth_std
 from lesson_lib.playground.initialization import (
     GAIN_RANGE,
     NONLINEARITIES,
     SCHEMES,
     InitializationPlayground,
-    layer_signals,
-    stacked_weights,
     step_outlines,
 )
+from lesson_lib.plots.initialization import MAX_WIDTH
 
 PHI = {"linear": lambda z: z, "tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0)}
 DPHI = {"linear": lambda z: np.ones_like(z), "tanh": lambda z: 1 - np.tanh(z) ** 2,
@@ -41,67 +38,6 @@ def numpy_signals(weights, x, r, nonlinearity, depth):
         deltas[layer] = upstream * dphi(zs[layer])
         upstream = deltas[layer] @ np.asarray(weights, float)[layer].T
     return np.stack(hs), np.stack(deltas)
-
-
-@pytest.fixture(scope="module")
-def small_net():
-    key_w, key_x, key_r = jax.random.split(jax.random.key(3), 3)
-    weights = stacked_weights(init.xavier_normal(1.3), key_w, 6, 16)
-    x = jax.random.normal(key_x, (5, 16))
-    r = jax.random.normal(key_r, (5, 16))
-    return weights, x, r
-
-
-@pytest.mark.parametrize("nonlinearity", NONLINEARITIES)
-@pytest.mark.parametrize("depth", [1, 4, 6])
-def test_layer_signals_match_numpy(small_net, nonlinearity, depth):
-    weights, x, r = small_net
-    h, delta = layer_signals(weights, x, r, nonlinearity, depth)
-    ref_h, ref_delta = numpy_signals(weights, x, r, nonlinearity, depth)
-    np.testing.assert_allclose(np.asarray(h[:depth]), ref_h, rtol=2e-4, atol=1e-5)
-    np.testing.assert_allclose(np.asarray(delta[:depth]), ref_delta, rtol=2e-4, atol=1e-5)
-    assert not np.asarray(h[depth:]).any() and not np.asarray(delta[depth:]).any()
-
-
-def test_activations_agree_with_mlp_module(small_net):
-    weights, x, _ = small_net
-    params = [{"w": w, "b": jnp.zeros(16)} for w in weights] + [
-        {"w": jnp.eye(16), "b": jnp.zeros(16)}]
-    expected = mlp.mlp_activations(params, x, "tanh")[:-1]
-    h, _ = layer_signals(weights, x, jnp.ones_like(x), "tanh")
-    np.testing.assert_allclose(np.asarray(h), np.asarray(jnp.stack(expected)), rtol=1e-5, atol=1e-6)
-
-
-def test_variance_laws_in_a_wide_net():
-    """Xavier keeps a linear net's scale, halves E[h²] per ReLU layer; He keeps ReLU."""
-    width, depth = 256, 10
-    key_w, key_x, key_r = jax.random.split(jax.random.key(0), 3)
-    x = jax.random.normal(key_x, (400, width))
-    r = jax.random.normal(key_r, (400, width))
-    rms = lambda a: np.sqrt(np.mean(np.asarray(a, float) ** 2, axis=(1, 2)))
-    h, d = layer_signals(stacked_weights(init.xavier_normal(), key_w, depth, width), x, r, "linear")
-    assert rms(h)[-1] == pytest.approx(1.0, rel=0.15)
-    assert rms(d)[0] == pytest.approx(1.0, rel=0.15)
-    h, d = layer_signals(stacked_weights(init.xavier_normal(), key_w, depth, width), x, r, "relu")
-    assert rms(h)[-1] == pytest.approx(relu_depth_std(depth, 1.0), rel=0.25)
-    assert rms(d)[0] < 0.1
-    h, d = layer_signals(stacked_weights(init.he_normal(), key_w, depth, width), x, r, "relu")
-    assert rms(h)[-1] == pytest.approx(1.0, rel=0.25)
-    assert 0.3 < rms(d)[0] < 3.0
-    h, _ = layer_signals(stacked_weights(init.orthogonal(), key_w, depth, width), x, r, "linear")
-    # An orthogonal linear stack preserves every input vector's length exactly.
-    np.testing.assert_allclose(np.linalg.norm(np.asarray(h[-1]), axis=1),
-                               np.linalg.norm(np.asarray(x), axis=1), rtol=1e-4)
-
-
-def test_layer_signals_errors(small_net):
-    weights, x, r = small_net
-    with pytest.raises(ValueError, match="nonlinearity"):
-        layer_signals(weights, x, r, "sigmoid")
-    with pytest.raises(ValueError, match="depth"):
-        layer_signals(weights, x, r, "tanh", depth=7)
-    with pytest.raises(ValueError, match="depth"):
-        layer_signals(weights, x, r, "tanh", depth=0)
 
 
 def test_step_outlines():
@@ -211,3 +147,15 @@ def test_bad_constructor_arguments():
         InitializationPlayground(depth=30, max_depth=20)
     with pytest.raises(ValueError, match="width"):
         InitializationPlayground(width=0)
+    with pytest.raises(ValueError, match="limit"):
+        InitializationPlayground(limit=float("nan"))
+    with pytest.raises(ValueError, match="limit"):
+        InitializationPlayground(limit=0.0)
+
+
+def test_figure_fits_a_laptop_column(playground):
+    width, height = playground.fig.get_size_inches()
+    assert width <= MAX_WIDTH and height <= 6.5
+    for ax in playground.axes:
+        assert ax.get_title() and ax.get_xlabel()
+        assert ax.title.get_fontsize() >= 8 and ax.xaxis.label.get_fontsize() >= 8

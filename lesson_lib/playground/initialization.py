@@ -1,11 +1,10 @@
 """Lesson 05 playground: how an initialization scheme carries signals through a deep wide network.
 
-A stack of `depth` square layers of `width` units, without biases, computes
-`z_l = h_{l-1} W_l`, `h_l = φ(z_l)` from Gaussian inputs `h_0 = x`. Backwards, a
-fixed random error signal `r` enters at the last layer (the loss is
-`L = Σ h_depth ⊙ r`, so `∂L/∂h_depth = r`) and travels down as
-`δ_l = ∂L/∂z_l = (δ_{l+1} W_{l+1}ᵀ) ⊙ φ'(z_l)`. The playground shows, layer by
-layer, the histograms of `h_l` and `δ_l` and their standard deviations.
+The model is `lesson_lib.signals`: a stack of `depth` square layers of `width`
+units, without biases, fed Gaussian inputs forward and a fixed random error
+signal backward. The playground shows, layer by layer, the histograms of the
+activations `h_l` and of the backpropagated gradients `δ_l = ∂L/∂z_l`, and
+their standard deviations.
 
 The playground defaults to 256 units and only 32 input vectors (8,192 values
 per histogram): the random fluctuations of the layer-to-layer statistics
@@ -16,8 +15,7 @@ Speed: weights of every scheme are drawn once at gain 1 for the maximum depth
 (all schemes here scale linearly with their gain, so `W(gain) = gain · W(1)`);
 the gain, the depth (layers past it are skipped with `lax.cond`) and the
 nonlinearity (an index selecting `φ` and `φ'`) are traced values, so no control ever
-recompiles. The backward pass is written out (one `lax.scan` each way), which
-measured faster here than differentiating through the masked forward scan. All
+recompiles (`signals.propagate` takes them all as traced arguments). All
 layers' histograms of a panel are one `PolyCollection`, updated in place and
 blitted.
 """
@@ -30,14 +28,11 @@ import jax
 import jax.numpy as jnp
 import matplotlib.pyplot as plt
 import numpy as np
-from jax import lax
 from matplotlib.collections import PolyCollection
 
-from lesson_lib import init, mlp
+from lesson_lib import _checks, init
+from lesson_lib.signals import NONLINEARITIES, nonlinearity_index, propagate
 from lesson_lib.playground.base import Playground, float_slider, int_slider
-
-NONLINEARITIES = ("linear", "tanh", "relu")
-"""The nonlinearities the playground offers, in the order of their traced index."""
 
 SCHEMES = {
     "xavier_normal": (init.xavier_normal, 1.0),
@@ -50,19 +45,8 @@ SCHEMES = {
 
 GAIN_RANGE = (0.25, 3.0)
 STD_LIM = (1e-4, 1e4)
-
-
-def _nonlinearity_index(nonlinearity: str) -> int:
-    if nonlinearity not in NONLINEARITIES:
-        raise ValueError(
-            f"nonlinearity must be one of {list(NONLINEARITIES)}, got {nonlinearity!r}")
-    return NONLINEARITIES.index(nonlinearity)
-
-
-def stacked_weights(initializer, key, depth: int, width: int):
-    """`depth` independent `(width, width)` weight matrices from `initializer`, shape `(depth, width, width)`."""
-    keys = jax.random.split(key, int(depth))
-    return jax.vmap(lambda k: initializer(k, (int(width), int(width))))(keys)
+FIGSIZE = (7.4, 6.0)
+"""The figure's size in inches: at most 7.4 wide, to fit a laptop's notebook column."""
 
 
 @partial(jax.jit, static_argnums=(1, 2))
@@ -71,74 +55,6 @@ def _unit_weights(key, depth, width):
     keys = jax.random.split(key, depth)
     return [jax.vmap(lambda k, f=factory: f(1.0)(k, (width, width)))(keys)
             for factory, _ in SCHEMES.values()]
-
-
-def _phi_and_slope(index, z):
-    """`φ(z)` and `φ'(z)` of nonlinearity number `index` (traced): all three are
-    evaluated elementwise and one is selected, which is cheaper than branching."""
-    pairs = [jax.jvp(mlp.ACTIVATIONS[name], (z,), (jnp.ones_like(z),)) for name in NONLINEARITIES]
-    value, slope = pairs[0]
-    for number, (v, s) in enumerate(pairs[1:], start=1):
-        value = jnp.where(index == number, v, value)
-        slope = jnp.where(index == number, s, slope)
-    return value, slope
-
-
-@jax.jit
-def _signals(weights, depth, index, x, r):
-    layers = jnp.arange(weights.shape[0])
-
-    def forward(h, inputs):
-        w, layer = inputs
-        # Layers past `depth` are skipped and hold zeros (a shallow net costs less).
-        h_next, slope = lax.cond(layer < depth, lambda h: _phi_and_slope(index, h @ w),
-                                 lambda h: (jnp.zeros_like(h), jnp.zeros_like(h)), h)
-        return h_next, (h_next, slope)
-
-    _, (hs, slopes) = lax.scan(forward, x, (weights, layers))
-
-    def backward(upstream, inputs):
-        # upstream = ∂L/∂h_l: r at the last layer, zero above it.
-        w, slope, layer = inputs
-        upstream = jnp.where(layer == depth - 1, r, upstream)
-        delta = upstream * slope  # zero past `depth`, where the slope is zero
-        return lax.cond(layer < depth, lambda d: d @ w.T, jnp.zeros_like, delta), delta
-
-    _, deltas = lax.scan(backward, jnp.zeros_like(x), (weights, slopes, layers), reverse=True)
-    return hs, deltas
-
-
-def layer_signals(weights, x, r, nonlinearity: str = "tanh", depth: int | None = None):
-    """Per-layer activations `h_l` and backpropagated gradients `δ_l = ∂L/∂z_l`.
-
-    Args:
-      weights: `(max_depth, width, width)` stacked layer weights (`W_l` maps
-        layer `l-1` to layer `l` as `z_l = h_{l-1} W_l`).
-      x: inputs, `(batch, width)`.
-      r: the error signal `∂L/∂h_depth` injected at the last layer, `(batch, width)`.
-      nonlinearity: one of `NONLINEARITIES`.
-      depth: the number of layers used (default all); may be a traced integer.
-
-    Returns:
-      `(h, delta)`, each `(max_depth, batch, width)`; entry `l-1` is layer `l`.
-      Layers past `depth` hold zeros.
-
-    Example:
-      >>> import jax, jax.numpy as jnp
-      >>> w = jnp.stack([jnp.eye(2), 2 * jnp.eye(2)])
-      >>> h, delta = layer_signals(w, jnp.ones((1, 2)), jnp.ones((1, 2)), "linear")
-      >>> h[:, 0, 0].tolist(), delta[:, 0, 0].tolist()
-      ([1.0, 2.0], [2.0, 1.0])
-    """
-    index = _nonlinearity_index(nonlinearity)
-    weights = jnp.asarray(weights, jnp.float32)
-    max_depth = weights.shape[0]
-    depth = max_depth if depth is None else depth
-    if not isinstance(depth, jax.core.Tracer):
-        if not 1 <= int(depth) <= max_depth:
-            raise ValueError(f"depth must be an integer in [1, {max_depth}], got {depth!r}")
-    return _signals(weights, jnp.int32(depth), jnp.int32(index),
-                    jnp.asarray(x, jnp.float32), jnp.asarray(r, jnp.float32))
 
 
 def _counts(values, limit, bins):
@@ -151,7 +67,7 @@ def _counts(values, limit, bins):
 
 @partial(jax.jit, static_argnames="bins")
 def _summaries(unit_weights, gain, depth, index, x, r, limit, *, bins):
-    hs, deltas = _signals(gain * unit_weights, depth, index, x, r)
+    hs, deltas = propagate(gain * unit_weights, depth, index, x, r)
     std = jnp.stack([hs.std(axis=(1, 2)), deltas.std(axis=(1, 2))])
     return jnp.stack([_counts(hs, limit, bins), _counts(deltas, limit, bins)]), std
 
@@ -203,13 +119,14 @@ class InitializationPlayground(Playground):
                  limit: float = 3.0, key=None):
         if scheme not in SCHEMES:
             raise ValueError(f"scheme must be one of {list(SCHEMES)}, got {scheme!r}")
-        _nonlinearity_index(nonlinearity)
+        nonlinearity_index(nonlinearity)
         for name, value, low in (("width", width, 1), ("batch", batch, 1),
                                  ("max_depth", max_depth, 1), ("bins", bins, 2)):
             if isinstance(value, bool) or not isinstance(value, int) or value < low:
                 raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
         if not isinstance(depth, int) or not 1 <= depth <= max_depth:
             raise ValueError(f"depth must be an integer in [1, {max_depth}], got {depth!r}")
+        _checks.positive_float("limit", limit)
         key = jax.random.key(0) if key is None else key
         key_w, key_x, key_r = jax.random.split(key, 3)
         self.max_depth, self.bins, self.limit = max_depth, bins, float(limit)
@@ -222,9 +139,13 @@ class InitializationPlayground(Playground):
         self._resetting = False
 
         with plt.ioff():
-            fig, axes = plt.subplots(1, 3, figsize=(12, 4.6), width_ratios=(1, 1, 1.1),
-                                     layout="constrained")
-        fig.suptitle("A deep wide network at initialization: what reaches each layer")
+            # Histograms side by side, the standard deviations below: 7.4 in fits a
+            # laptop's notebook column (about 760 px at 100 dpi).
+            fig, mosaic = plt.subplot_mosaic([["act", "grad"], ["std", "std"]], figsize=FIGSIZE,
+                                             height_ratios=(1.7, 1), layout="constrained")
+        axes = [mosaic["act"], mosaic["grad"], mosaic["std"]]
+        fig.suptitle("A deep wide network at initialization: what reaches each layer",
+                     fontsize=11)
         self.edges = np.linspace(-self.limit, self.limit, bins + 1)
         self._bin_width = self.edges[1] - self.edges[0]
         titles = ("activations $h_l$", r"backpropagated gradients $\delta_l = \partial L/\partial z_l$")
@@ -233,8 +154,8 @@ class InitializationPlayground(Playground):
         for ax, title, color in zip(axes[:2], titles, colors):
             ax.set_xlim(-self.limit, self.limit)
             ax.set_ylim(max_depth + 0.6, -0.9)  # layer 1 at the top, as data flows down
-            ax.set_title(title)
-            ax.set_xlabel(f"value (no units; beyond ±{self.limit:g} counted at the edge)")
+            ax.set_title(title, fontsize=10)
+            ax.set_xlabel(f"value (beyond ±{self.limit:g}: in the edge bin)", fontsize=9)
             ax.set_ylabel("layer")
             ax.set_yticks([1] + list(range(5, max_depth + 1, 5)))
             ax.axvline(0.0, color="0.8", lw=0.8, zorder=0)
@@ -249,15 +170,15 @@ class InitializationPlayground(Playground):
         ax.set_xlim(0.5, max_depth + 0.5)
         ax.set_xticks([1] + list(range(5, max_depth + 1, 5)))
         ax.axhline(1.0, color="0.6", ls="--", lw=1)
-        ax.set_title("standard deviation per layer")
-        ax.set_xlabel("layer")
-        ax.set_ylabel("std (log scale; clipped to the axis)")
+        ax.set_title("standard deviation per layer", fontsize=10)
+        ax.set_xlabel("layer", fontsize=9)
+        ax.set_ylabel("std (log scale)", fontsize=9)
         ax.grid(True, which="major", alpha=0.3)
         (self.act_line,) = ax.plot([], [], "o-", color=colors[0], ms=4, label="activations $h_l$",
                                    animated=True)
         (self.grad_line,) = ax.plot([], [], "s-", color=colors[1], ms=4,
                                     label=r"gradients $\delta_l$", animated=True)
-        ax.legend(loc="upper left", fontsize=9)
+        ax.legend(loc="upper left", fontsize=8, ncols=2)
         self.axes = axes
 
         controls = {
@@ -287,7 +208,7 @@ class InitializationPlayground(Playground):
         # NumPy scalars: same traced signature as jnp scalars, less dispatch work.
         counts, std = _summaries(
             self._unit_weights[scheme], np.float32(gain), np.int32(depth),
-            np.int32(_nonlinearity_index(nonlinearity)), self._x, self._r,
+            np.int32(nonlinearity_index(nonlinearity)), self._x, self._r,
             np.float32(self.limit), bins=self.bins,
         )
         return np.asarray(counts), np.asarray(std)

@@ -1,0 +1,225 @@
+"""Signal propagation through a deep wide network at initialization (lesson 05).
+
+A stack of square layers without biases computes, from inputs `h_0 = x`,
+
+    z_l = h_{l-1} W_l,      h_l = φ(z_l),      l = 1 … depth.
+
+Backwards, a fixed error signal `r` enters at the last layer (the loss is
+`L = Σ h_depth ⊙ r`, so `∂L/∂h_depth = r`) and travels down as
+
+    δ_l = ∂L/∂z_l = (δ_{l+1} W_{l+1}ᵀ) ⊙ φ'(z_l),      δ_depth = r ⊙ φ'(z_depth).
+
+`layer_signals` returns every layer's `h_l` and `δ_l`, the statistics behind
+the Xavier/He variance argument. `jacobian_singular_values` measures **dynamic
+isometry**: a network is dynamically isometric at an input `x` when all the
+singular values of its input-output Jacobian `J = ∂h_depth/∂x` lie near 1, so
+that every direction of a small change in the input (and, transposed, of an
+error signal going back) keeps its length. For a linear stack
+`J = W_1 W_2 ⋯ W_depth`; with orthogonal weights every singular value is
+exactly 1, with Gaussian weights they spread out as the depth grows.
+
+Depth changes shapes, so the weights are stacked up to a maximum depth and
+layers past `depth` are skipped (they hold zeros); the depth and the
+nonlinearity (an index into `NONLINEARITIES`) may be traced values, so one
+compiled function serves every setting. Imports only JAX and NumPy.
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from lesson_lib import _checks
+
+__all__ = [
+    "NONLINEARITIES",
+    "nonlinearity_index",
+    "stacked_weights",
+    "layer_signals",
+    "propagate",
+    "jacobian_singular_values",
+]
+
+NONLINEARITIES = ("linear", "tanh", "relu")
+"""The nonlinearities offered, in the order of their (traceable) index."""
+
+_PHI = (lambda z: z, jnp.tanh, jax.nn.relu)
+
+
+def nonlinearity_index(nonlinearity: str) -> int:
+    """The position of `nonlinearity` in `NONLINEARITIES`; `ValueError` for any other name.
+
+    Example:
+      >>> nonlinearity_index("relu")
+      2
+    """
+    if nonlinearity not in NONLINEARITIES:
+        raise ValueError(
+            f"nonlinearity must be one of {list(NONLINEARITIES)}, got {nonlinearity!r}")
+    return NONLINEARITIES.index(nonlinearity)
+
+
+def stacked_weights(initializer, key, depth: int, width: int):
+    """`depth` independent `(width, width)` weight matrices from `initializer`, shape `(depth, width, width)`.
+
+    Args:
+      initializer: `(key, (fan_in, fan_out)) -> weights`, e.g. from `lesson_lib.init`.
+      key: a `jax.random` key, split once per layer.
+      depth, width: integers >= 1.
+
+    Example:
+      >>> import jax
+      >>> from lesson_lib import init
+      >>> stacked_weights(init.xavier_normal(), jax.random.key(0), 3, 4).shape
+      (3, 4, 4)
+    """
+    if not callable(initializer):
+        raise ValueError(f"initializer must be a function (key, shape) -> weights, got {initializer!r}")
+    _checks.int_in_range("depth", depth, 1)
+    _checks.int_in_range("width", width, 1)
+    keys = jax.random.split(key, int(depth))
+    return jax.vmap(lambda k: initializer(k, (int(width), int(width))))(keys)
+
+
+def _phi_and_slope(index, z):
+    """`φ(z)` and `φ'(z)` of nonlinearity number `index` (traced): all three are
+    evaluated elementwise and one is selected, which is cheaper than branching."""
+    pairs = [jax.jvp(phi, (z,), (jnp.ones_like(z),)) for phi in _PHI]
+    value, slope = pairs[0]
+    for number, (v, s) in enumerate(pairs[1:], start=1):
+        value = jnp.where(index == number, v, value)
+        slope = jnp.where(index == number, s, slope)
+    return value, slope
+
+
+@jax.jit
+def propagate(weights, depth, index, x, r):
+    """The traceable core of `layer_signals`: no checks, the nonlinearity as its index.
+
+    Every argument may be traced (`depth` and `index` are int32 scalars), so a
+    caller can change depth and nonlinearity without a recompilation. The
+    backward pass is written out as a second scan rather than differentiated.
+    """
+    layers = jnp.arange(weights.shape[0])
+
+    def forward(h, inputs):
+        w, layer = inputs
+        # Layers past `depth` are skipped and hold zeros (a shallow net costs less).
+        h_next, slope = lax.cond(layer < depth, lambda h: _phi_and_slope(index, h @ w),
+                                 lambda h: (jnp.zeros_like(h), jnp.zeros_like(h)), h)
+        return h_next, (h_next, slope)
+
+    _, (hs, slopes) = lax.scan(forward, x, (weights, layers))
+
+    def backward(upstream, inputs):
+        # upstream = ∂L/∂h_l: r at the last layer, zero above it.
+        w, slope, layer = inputs
+        upstream = jnp.where(layer == depth - 1, r, upstream)
+        delta = upstream * slope  # zero past `depth`, where the slope is zero
+        return lax.cond(layer < depth, lambda d: d @ w.T, jnp.zeros_like, delta), delta
+
+    _, deltas = lax.scan(backward, jnp.zeros_like(x), (weights, slopes, layers), reverse=True)
+    return hs, deltas
+
+
+def _check_weights(weights):
+    shape = np.shape(weights)
+    if len(shape) != 3 or shape[1] != shape[2] or 0 in shape:
+        raise ValueError(
+            f"weights must be a non-empty (depth, width, width) stack of square matrices, got shape {shape}")
+    _checks.finite_array("weights", weights)
+    return shape
+
+
+def _check_depth(depth, max_depth):
+    if depth is None:
+        return max_depth
+    _checks.int_in_range("depth", depth, 1, max_depth)
+    return depth
+
+
+def _check_batch(name, value, width):
+    shape = np.shape(value)
+    if len(shape) != 2 or shape[1] != width or shape[0] == 0:
+        raise ValueError(f"{name} must have shape (batch, {width}) with batch >= 1, got {shape}")
+    _checks.finite_array(name, value)
+
+
+def layer_signals(weights, x, r, nonlinearity: str = "tanh", depth: int | None = None):
+    """Per-layer activations `h_l` and backpropagated gradients `δ_l = ∂L/∂z_l`.
+
+    Args:
+      weights: `(max_depth, width, width)` stacked layer weights (`W_l` maps
+        layer `l-1` to layer `l` as `z_l = h_{l-1} W_l`).
+      x: inputs, `(batch, width)`.
+      r: the error signal `∂L/∂h_depth` injected at the last layer, `(batch, width)`.
+      nonlinearity: one of `NONLINEARITIES`.
+      depth: the number of layers used (default all); may be a traced integer.
+
+    Returns:
+      `(h, delta)`, each `(max_depth, batch, width)`; entry `l-1` is layer `l`.
+      Layers past `depth` hold zeros.
+
+    Example: two linear layers, the identity and twice the identity. Forward,
+    the signal is 1 then 2; backward, `δ_2 = r = 1` and `δ_1 = δ_2 W_2ᵀ = 2`.
+
+      >>> import jax.numpy as jnp
+      >>> w = jnp.stack([jnp.eye(2), 2 * jnp.eye(2)])
+      >>> h, delta = layer_signals(w, jnp.ones((1, 2)), jnp.ones((1, 2)), "linear")
+      >>> h[:, 0, 0].tolist(), delta[:, 0, 0].tolist()
+      ([1.0, 2.0], [2.0, 1.0])
+    """
+    index = nonlinearity_index(nonlinearity)
+    max_depth, width, _ = _check_weights(weights)
+    depth = _check_depth(depth, max_depth)
+    _check_batch("x", x, width)
+    _check_batch("r", r, width)
+    return propagate(jnp.asarray(weights, jnp.float32), jnp.int32(depth), jnp.int32(index),
+                     jnp.asarray(x, jnp.float32), jnp.asarray(r, jnp.float32))
+
+
+def jacobian_singular_values(weights, x, nonlinearity: str = "linear", depth: int | None = None):
+    """Singular values of the input-output Jacobian `J = ∂h_depth/∂x` at one input vector `x`.
+
+    `J = W_1 D_1 W_2 D_2 ⋯ W_depth D_depth` (row-vector convention, `D_l` the
+    diagonal matrix of slopes `φ'(z_l)`); for a linear stack it is the product
+    of the weight matrices and does not depend on `x`. The network is
+    dynamically isometric at `x` when all these singular values lie near 1.
+
+    Args:
+      weights: `(max_depth, width, width)` stacked layer weights.
+      x: one input vector, `(width,)`.
+      nonlinearity: one of `NONLINEARITIES`.
+      depth: the number of layers used (default all).
+
+    Returns:
+      The `width` singular values, largest first (float32).
+
+    Example: a product of orthogonal matrices is orthogonal, so every singular
+    value is 1; a diagonal stack `diag(2, 1/2)` twice has singular values 4 and 1/4.
+
+      >>> import jax, jax.numpy as jnp
+      >>> from lesson_lib import init
+      >>> w = stacked_weights(init.orthogonal(), jax.random.key(0), 5, 8)
+      >>> s = jacobian_singular_values(w, jnp.ones(8))
+      >>> bool(jnp.allclose(s, 1.0, atol=1e-5))
+      True
+      >>> d = jnp.stack([jnp.diag(jnp.array([2.0, 0.5]))] * 2)
+      >>> jacobian_singular_values(d, jnp.ones(2)).tolist()
+      [4.0, 0.25]
+    """
+    index = nonlinearity_index(nonlinearity)
+    max_depth, width, _ = _check_weights(weights)
+    depth = _check_depth(depth, max_depth)
+    if np.shape(x) != (width,):
+        raise ValueError(f"x must be one input vector of shape ({width},), got {np.shape(x)}")
+    _checks.finite_array("x", x)
+    weights = jnp.asarray(weights, jnp.float32)[: int(depth)]
+
+    def network(v):
+        def layer(h, w):
+            return _phi_and_slope(index, h @ w)[0], None
+        return lax.scan(layer, v, weights)[0]
+
+    jacobian = jax.jacfwd(network)(jnp.asarray(x, jnp.float32))
+    return jnp.linalg.svd(jacobian, compute_uv=False)

@@ -1,0 +1,197 @@
+"""lesson_lib.signals: forward/backward signals and Jacobian singular values against NumPy (float64)."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from lesson_lib import init, mlp
+from lesson_lib.compilation import count_compilations
+from lesson_lib.exercises.initialization import relu_depth_std
+from lesson_lib.signals import (
+    NONLINEARITIES,
+    jacobian_singular_values,
+    layer_signals,
+    nonlinearity_index,
+    propagate,
+    stacked_weights,
+)
+
+PHI = {"linear": lambda z: z, "tanh": np.tanh, "relu": lambda z: np.maximum(z, 0.0)}
+DPHI = {"linear": lambda z: np.ones_like(z), "tanh": lambda z: 1 - np.tanh(z) ** 2,
+        "relu": lambda z: (z > 0).astype(float)}
+
+
+def numpy_signals(weights, x, r, nonlinearity, depth):
+    """Forward and backward pass written out in NumPy (float64)."""
+    phi, dphi = PHI[nonlinearity], DPHI[nonlinearity]
+    h, zs, hs = np.asarray(x, float), [], []
+    for w in np.asarray(weights, float)[:depth]:
+        z = h @ w
+        h = phi(z)
+        zs.append(z)
+        hs.append(h)
+    deltas = [None] * depth
+    upstream = np.asarray(r, float)  # ∂L/∂h_depth
+    for layer in range(depth - 1, -1, -1):
+        deltas[layer] = upstream * dphi(zs[layer])
+        upstream = deltas[layer] @ np.asarray(weights, float)[layer].T
+    return np.stack(hs), np.stack(deltas)
+
+
+def numpy_jacobian(weights, x, nonlinearity, depth):
+    """J = W_1 D_1 W_2 D_2 ... (row-vector convention), in float64."""
+    h, jac = np.asarray(x, float), np.eye(len(x))
+    for w in np.asarray(weights, float)[:depth]:
+        z = h @ w
+        jac = jac @ w * DPHI[nonlinearity](z)[None, :]
+        h = PHI[nonlinearity](z)
+    return jac
+
+
+@pytest.fixture(scope="module")
+def small_net():
+    key_w, key_x, key_r = jax.random.split(jax.random.key(3), 3)
+    weights = stacked_weights(init.xavier_normal(1.3), key_w, 6, 16)
+    x = jax.random.normal(key_x, (5, 16))
+    r = jax.random.normal(key_r, (5, 16))
+    return weights, x, r
+
+
+def test_stacked_weights_are_independent_draws_of_the_scheme():
+    w = np.asarray(stacked_weights(init.he_normal(), jax.random.key(0), 4, 300), float)
+    assert w.shape == (4, 300, 300)
+    np.testing.assert_allclose(w.std(axis=(1, 2)), np.sqrt(2.0 / 300), rtol=0.01)
+    assert np.abs(w[0] - w[1]).max() > 0.1
+
+
+@pytest.mark.parametrize("nonlinearity", NONLINEARITIES)
+@pytest.mark.parametrize("depth", [1, 4, 6])
+def test_layer_signals_match_numpy(small_net, nonlinearity, depth):
+    weights, x, r = small_net
+    h, delta = layer_signals(weights, x, r, nonlinearity, depth)
+    ref_h, ref_delta = numpy_signals(weights, x, r, nonlinearity, depth)
+    np.testing.assert_allclose(np.asarray(h[:depth]), ref_h, rtol=2e-4, atol=1e-5)
+    np.testing.assert_allclose(np.asarray(delta[:depth]), ref_delta, rtol=2e-4, atol=1e-5)
+    assert not np.asarray(h[depth:]).any() and not np.asarray(delta[depth:]).any()
+
+
+def test_backward_pass_is_the_gradient(small_net):
+    """δ_1 = ∂L/∂z_1 for L = Σ h_depth ⊙ r, checked with autodiff of a plain forward pass."""
+    weights, x, r = small_net
+
+    def loss(z1):
+        h = jnp.tanh(z1)
+        for w in weights[1:]:
+            h = jnp.tanh(h @ w)
+        return jnp.sum(h * r)
+
+    _, delta = layer_signals(weights, x, r, "tanh")
+    np.testing.assert_allclose(np.asarray(delta[0]), np.asarray(jax.grad(loss)(x @ weights[0])),
+                               rtol=1e-4, atol=1e-6)
+
+
+def test_activations_agree_with_mlp_module(small_net):
+    weights, x, _ = small_net
+    params = [{"w": w, "b": jnp.zeros(16)} for w in weights] + [
+        {"w": jnp.eye(16), "b": jnp.zeros(16)}]
+    expected = mlp.mlp_activations(params, x, "tanh")[:-1]
+    h, _ = layer_signals(weights, x, jnp.ones_like(x), "tanh")
+    np.testing.assert_allclose(np.asarray(h), np.asarray(jnp.stack(expected)), rtol=1e-5, atol=1e-6)
+
+
+def test_variance_laws_in_a_wide_net():
+    """Xavier keeps a linear net's scale, halves E[h²] per ReLU layer; He keeps ReLU."""
+    width, depth = 256, 10
+    key_w, key_x, key_r = jax.random.split(jax.random.key(0), 3)
+    x = jax.random.normal(key_x, (400, width))
+    r = jax.random.normal(key_r, (400, width))
+    rms = lambda a: np.sqrt(np.mean(np.asarray(a, float) ** 2, axis=(1, 2)))
+    h, d = layer_signals(stacked_weights(init.xavier_normal(), key_w, depth, width), x, r, "linear")
+    assert rms(h)[-1] == pytest.approx(1.0, rel=0.15)
+    assert rms(d)[0] == pytest.approx(1.0, rel=0.15)
+    h, d = layer_signals(stacked_weights(init.xavier_normal(), key_w, depth, width), x, r, "relu")
+    assert rms(h)[-1] == pytest.approx(relu_depth_std(depth, 1.0), rel=0.25)
+    assert rms(d)[0] < 0.1
+    h, d = layer_signals(stacked_weights(init.he_normal(), key_w, depth, width), x, r, "relu")
+    assert rms(h)[-1] == pytest.approx(1.0, rel=0.25)
+    assert 0.3 < rms(d)[0] < 3.0
+    h, _ = layer_signals(stacked_weights(init.orthogonal(), key_w, depth, width), x, r, "linear")
+    # An orthogonal linear stack preserves every input vector's length exactly.
+    np.testing.assert_allclose(np.linalg.norm(np.asarray(h[-1]), axis=1),
+                               np.linalg.norm(np.asarray(x), axis=1), rtol=1e-4)
+
+
+@pytest.mark.parametrize("nonlinearity", NONLINEARITIES)
+@pytest.mark.parametrize("depth", [1, 3, 6])
+def test_jacobian_singular_values_match_numpy(small_net, nonlinearity, depth):
+    weights, x, _ = small_net
+    got = np.asarray(jacobian_singular_values(weights, x[0], nonlinearity, depth))
+    expected = np.linalg.svd(numpy_jacobian(weights, x[0], nonlinearity, depth), compute_uv=False)
+    np.testing.assert_allclose(got, expected, rtol=1e-3, atol=1e-5 * expected[0])
+    assert np.all(np.diff(got) <= 1e-6 * got[0])  # largest first
+
+
+def test_dynamic_isometry_orthogonal_versus_gaussian():
+    """Orthogonal linear stacks: every singular value 1. Gaussian: they spread with depth."""
+    key = jax.random.key(5)
+    x = jnp.ones(64)
+    ortho = stacked_weights(init.orthogonal(), key, 12, 64)
+    np.testing.assert_allclose(np.asarray(jacobian_singular_values(ortho, x)), 1.0, atol=1e-5)
+    gauss = stacked_weights(init.xavier_normal(), key, 12, 64)
+    spread = [float(np.log(s[0] / s[-1]))
+              for s in (np.asarray(jacobian_singular_values(gauss, x, depth=d), float)
+                        for d in (1, 4, 12))]
+    assert spread[0] < spread[1] < spread[2]
+    # Largest singular value of one square Gaussian layer with variance 1/n: about 2.
+    assert float(jacobian_singular_values(gauss, x, depth=1)[0]) == pytest.approx(2.0, rel=0.15)
+
+
+def test_propagate_never_recompiles_over_depth_and_nonlinearity(small_net):
+    weights, x, r = small_net
+    scaled = 1.5 * weights
+    _ = propagate(weights, jnp.int32(1), jnp.int32(0), x, r)
+    with count_compilations() as count:
+        for depth in range(1, 7):
+            for index in range(len(NONLINEARITIES)):
+                _ = propagate(scaled, np.int32(depth), np.int32(index), x, r)
+    assert count.compiles == 0, count
+
+
+def test_nonlinearity_index():
+    assert [nonlinearity_index(n) for n in NONLINEARITIES] == [0, 1, 2]
+    with pytest.raises(ValueError, match="nonlinearity must be one of"):
+        nonlinearity_index("sigmoid")
+
+
+def test_errors(small_net):
+    weights, x, r = small_net
+    with pytest.raises(ValueError, match="nonlinearity"):
+        layer_signals(weights, x, r, "sigmoid")
+    for depth in (0, 7, 2.5):
+        with pytest.raises(ValueError, match="depth"):
+            layer_signals(weights, x, r, "tanh", depth=depth)
+    with pytest.raises(ValueError, match="weights"):
+        layer_signals(weights[:, :, :3], x, r)
+    with pytest.raises(ValueError, match="weights"):
+        layer_signals(jnp.zeros((0, 16, 16)), x, r)
+    with pytest.raises(ValueError, match="weights must contain only finite"):
+        layer_signals(weights.at[0, 0, 0].set(jnp.nan), x, r)
+    with pytest.raises(ValueError, match=r"x must have shape \(batch, 16\)"):
+        layer_signals(weights, x[:, :3], r)
+    with pytest.raises(ValueError, match=r"x must have shape"):
+        layer_signals(weights, x[:0], r)
+    with pytest.raises(ValueError, match="r must contain only finite"):
+        layer_signals(weights, x, r.at[1, 1].set(jnp.inf))
+    with pytest.raises(ValueError, match="x must be one input vector"):
+        jacobian_singular_values(weights, x)
+    with pytest.raises(ValueError, match="x must contain only finite"):
+        jacobian_singular_values(weights, x[0].at[0].set(jnp.nan))
+    with pytest.raises(ValueError, match="depth"):
+        jacobian_singular_values(weights, x[0], depth=0)
+    with pytest.raises(ValueError, match="depth"):
+        stacked_weights(init.orthogonal(), jax.random.key(0), 0, 4)
+    with pytest.raises(ValueError, match="width"):
+        stacked_weights(init.orthogonal(), jax.random.key(0), 2, -1)
+    with pytest.raises(ValueError, match="initializer"):
+        stacked_weights(0.1, jax.random.key(0), 2, 4)
