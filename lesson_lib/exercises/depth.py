@@ -19,7 +19,7 @@ from lesson_lib.exercises.narrow_net import _check_data
 from lesson_lib.exercises import CheckResult, call_answer, check_close, failed, passed
 
 _GENERAL_HINT = (
-    "∂L/∂w_i = (product of all weights except w_i) · dL/dp, with p = ∏ w and "
+    "∂L/∂w_k = (product of all weights except w_k) · dL/dp, with p = ∏ w and "
     "dL/dp = -2·mean(x·(y - p·x)). Return one number per layer."
 )
 
@@ -68,8 +68,8 @@ def _hint(got, expected, description) -> str:
         ):
             return "Check the factor 2 that comes from differentiating the square."
     if "zero weight" in description:
-        return ("Do not compute the product of the others as p / w_i: it divides by zero when "
-                "a weight is 0. Multiply the other weights instead (e.g. replace w_i by 1 and "
+        return ("Do not compute the product of the others as p / w_k: it divides by zero when "
+                "a weight is 0. Multiply the other weights instead (e.g. replace w_k by 1 and "
                 "take the product).")
     return _GENERAL_HINT
 
