@@ -71,6 +71,24 @@ def _steps(step):
     return jnp.asarray(step, dtype=jnp.float32)
 
 
+def _check_step(step):
+    """Raise unless a concrete `step` (a number or an array of them) is non-empty, finite and >= 0.
+
+    Inside `jit` (an optax update) the step is a tracer and the check steps aside.
+    """
+    if _checks.is_traced(step):
+        return
+    try:
+        array = np.asarray(step, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"step must be a step count or an array of them, got {step!r}") from None
+    if array.size == 0:
+        raise ValueError("step must be a non-empty array of step counts >= 0, got an empty one")
+    if not np.all(np.isfinite(array)) or np.any(array < 0):
+        bad = array[~(np.isfinite(array) & (array >= 0))].ravel()[0]
+        raise ValueError(f"step must hold finite step counts >= 0, got {bad!r}")
+
+
 def _number(value):
     """A Python float for a concrete value (one compiled kernel for all values), else the tracer."""
     return value if _checks.is_traced(value) else float(value)
@@ -135,6 +153,7 @@ def constant(lr) -> Schedule:
     lr = _number(lr)
 
     def schedule(step):
+        _check_step(step)
         return _constant_kernel(step, lr)
 
     return schedule
@@ -162,6 +181,7 @@ def step_decay(lr, drop: float = 0.5, every: int = 100) -> Schedule:
     lr, drop, every = _number(lr), _number(drop), _number(every)
 
     def schedule(step):
+        _check_step(step)
         return _step_decay_kernel(step, lr, drop, every)
 
     return schedule
@@ -184,6 +204,7 @@ def exponential_decay(lr, k) -> Schedule:
     lr, k = _number(lr), _number(k)
 
     def schedule(step):
+        _check_step(step)
         return _exponential_kernel(step, lr, k)
 
     return schedule
@@ -206,6 +227,7 @@ def inverse_time_decay(lr, k) -> Schedule:
     lr, k = _number(lr), _number(k)
 
     def schedule(step):
+        _check_step(step)
         return _inverse_time_kernel(step, lr, k)
 
     return schedule
@@ -245,6 +267,7 @@ def cyclical(base_lr, max_lr, step_size_up: int, mode: str = "triangular", gamma
     base_lr, max_lr, size, gamma = (_number(v) for v in (base_lr, max_lr, step_size_up, gamma))
 
     def schedule(step):
+        _check_step(step)
         return _cyclical_kernel(step, base_lr, max_lr, size, gamma, mode=mode)
 
     return schedule
@@ -307,12 +330,14 @@ def sgdr(max_lr, period: int, period_mult: int = 1, min_lr=0.0) -> Schedule:
     if period_mult == 1:
 
         def schedule(step):
+            _check_step(step)
             return _sgdr_periodic_kernel(step, max_lr, min_lr, float(period))
 
     else:
         starts, lengths = _restart_table(period, period_mult)
 
         def schedule(step):
+            _check_step(step)
             return _sgdr_growing_kernel(step, max_lr, min_lr, starts, lengths)
 
     return schedule
@@ -421,6 +446,7 @@ def one_cycle(
         start, middle, end = float(start), float(middle), float(end)
 
         def schedule(step):
+            _check_step(step)
             return _two_phase_kernel(step, start, middle, end, peak, last)
 
         return schedule
@@ -458,6 +484,7 @@ def exponential_ramp(min_lr, max_lr, steps: int) -> Schedule:
     log_step = (math.log(max_lr) - log_min) / (int(steps) - 1)
 
     def schedule(step):
+        _check_step(step)
         return jnp.exp(log_min + log_step * _steps(step))
 
     return schedule
@@ -470,5 +497,7 @@ def values(schedule: Schedule, steps: int) -> np.ndarray:
       >>> values(step_decay(1.0, 0.1, 2), 4).round(3).tolist()
       [1.0, 1.0, 0.1, 0.1]
     """
+    if not callable(schedule):
+        raise ValueError(f"schedule must be a function of the step, got {schedule!r}")
     _checks.int_in_range("steps", steps, 1)
     return np.asarray(schedule(jnp.arange(int(steps), dtype=jnp.int32)), dtype=float)

@@ -158,3 +158,28 @@ def test_smoothing_checker():
     assert check_smoothing(smooth).passed
     wrong = check_smoothing(uncorrected)
     assert not wrong.passed and "bias correction" in wrong.message
+
+
+def test_figure_fits_a_760_px_output_area(playground):
+    width, _ = playground.fig.get_size_inches()
+    assert width * playground.fig.dpi <= 740
+
+
+@pytest.mark.parametrize("steps", [float("nan"), 19, 25.5, "100"])
+def test_bad_steps_name_the_argument(steps):
+    with pytest.raises(ValueError, match="steps"):
+        SchedulePlayground(steps=steps)
+
+
+def test_moving_sliders_after_a_redraw_still_never_compiles(playground):
+    """The lesson's own sequence (sgdr restarts, then one-cycle's final divisor) compiles nothing."""
+    c = playground.controls
+    with count_compilations() as count:
+        c["schedule"].value = "sgdr"
+        c["lr"].value, c["period"].value, c["period_mult"].value = 0.1, 30, 2
+        c["schedule"].value = "one_cycle"
+        for value in (1.0, 10.0, 1e4):
+            c["final_div_factor"].value = value
+    assert count.compiles == 0, count
+    restarts = np.flatnonzero(np.diff(playground.curves(**{k: w.value for k, w in c.items()})[0]) > 0)
+    assert restarts.tolist() == list(range(restarts.size))  # one rise from step 0: no restart

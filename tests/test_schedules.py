@@ -287,3 +287,38 @@ def test_unknown_mode_lists_choices():
         schedules.cyclical(0.01, 0.1, 10, mode="sawtooth")
     for mode in ("triangular", "triangular2", "exp_range"):
         assert mode in str(error.value)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: schedules.constant(float("inf")), "lr"),
+    (lambda: schedules.step_decay(0.1, drop=float("nan")), "drop"),
+    (lambda: schedules.exponential_decay(0.1, float("inf")), "k"),
+    (lambda: schedules.inverse_time_decay(0.1, float("nan")), "k"),
+    (lambda: schedules.cyclical(0.01, float("inf"), 10), "max_lr"),
+    (lambda: schedules.cyclical(0.01, 0.1, 10, mode="exp_range", gamma=float("nan")), "gamma"),
+    (lambda: schedules.sgdr(float("nan"), 10), "max_lr"),
+    (lambda: schedules.sgdr(0.1, 10, min_lr=float("nan")), "min_lr"),
+    (lambda: schedules.one_cycle(100, 0.1, pct_start=float("nan")), "pct_start"),
+    (lambda: schedules.one_cycle(100, 0.1, final_div_factor=float("inf")), "final_div_factor"),
+    (lambda: schedules.one_cycle(100, 0.1, base_momentum=float("nan")), "base_momentum"),
+    (lambda: schedules.exponential_ramp(float("nan"), 1.0, 10), "min_lr"),
+    (lambda: schedules.values(schedules.constant(0.1), 0), "steps"),
+    (lambda: schedules.values(0.1, 10), "schedule"),
+])
+def test_non_finite_or_empty_arguments_name_the_argument(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()
+
+
+@pytest.mark.parametrize("name", sorted(ALL))
+@pytest.mark.parametrize("step", [np.array([0.0, np.nan]), np.array([1.0, np.inf]), -1,
+                                  np.array([3, -2]), np.array([], dtype=np.int32)])
+def test_bad_steps_are_refused(name, step):
+    with pytest.raises(ValueError, match="step"):
+        ALL[name](step)
+
+
+def test_step_check_steps_aside_under_jit_and_keeps_valid_steps():
+    schedule = schedules.cyclical(0.01, 0.1, 4)
+    np.testing.assert_allclose(float(jax.jit(schedule)(jnp.int32(4))), 0.1, rtol=1e-6)
+    np.testing.assert_allclose(float(schedule(np.float32(4.0))), 0.1, rtol=1e-6)

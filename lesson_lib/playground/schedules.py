@@ -12,7 +12,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from lesson_lib import schedules
+from lesson_lib import _checks, schedules
 from lesson_lib.playground.base import Playground, float_slider, int_slider, log_slider
 
 SCHEDULES = (
@@ -114,14 +114,13 @@ class SchedulePlayground(Playground):
     def __init__(self, steps: int = 1000, schedule: str = "one_cycle"):
         if schedule not in USES:
             raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {schedule!r}")
-        if int(steps) < 20:
-            raise ValueError(f"steps must be an integer >= 20, got {steps!r}")
+        _checks.int_in_range("steps", steps, 20)
         self.steps = int(steps)
         self._t = np.arange(self.steps)
         controls = _controls(self.steps, schedule)
         with plt.ioff():
             fig, (ax_lr, ax_mom) = plt.subplots(
-                2, 1, figsize=(8, 5.2), sharex=True,
+                2, 1, figsize=(7.2, 5.0), sharex=True,
                 # fixed margins: a layout engine would double the cost of every full redraw
                 gridspec_kw=dict(height_ratios=[3, 1], hspace=0.08, left=0.1, right=0.98,
                                  top=0.94, bottom=0.1),
