@@ -68,7 +68,7 @@ def test_no_recompilation_on_any_control(race):
 
 
 def test_saddle_adaptive_methods_escape_first(race):
-    race.controls["landscape"].value = "saddle x² − y²"
+    race.controls["landscape"].value = "saddle θ₁² − θ₂²"
     finish = race.steps_to_finish()
     assert finish["adam"] < finish["sgd"] and finish["rmsprop"] < finish["sgd"]
 
@@ -115,9 +115,9 @@ def test_race_runs_all_seven_optimizers(race):
 
 
 def test_race_adagrad_and_rprop_match_the_library(race):
-    race.controls["landscape"].value = "saddle x² − y²"
+    race.controls["landscape"].value = "saddle θ₁² − θ₂²"
     race.controls["adaptive_lr"].value = 0.05
-    course = race.courses["saddle x² − y²"]
+    course = race.courses["saddle θ₁² − θ₂²"]
     for name in ("adagrad", "rprop"):
         run = optimize(course.loss, jnp.asarray(course.start),
                        optim.make(name, learning_rate=0.05), race.steps)
@@ -243,7 +243,7 @@ def test_landscape_change_resets_learning_rates_and_axes(race):
     assert race.controls["lr"].value == pytest.approx(course.lr, rel=1e-6)
     assert race.ax_map.get_xlim() == course.xlim
     assert race.ax_loss.get_yscale() == "log"
-    race.controls["landscape"].value = "saddle x² − y²"
+    race.controls["landscape"].value = "saddle θ₁² − θ₂²"
     assert race.ax_loss.get_yscale() == "linear"
     assert race.status.value.endswith(
         ", ".join(f"{n}: {race.steps_to_finish()[n]}" for n in race.names))

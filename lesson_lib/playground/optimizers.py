@@ -53,7 +53,7 @@ def default_landscapes() -> dict:
             landscapes.rosenbrock(), (-1.2, 1.0), (-2.0, 2.0), (-1.0, 3.0), 1e-2,
             1.5e-3, 0.05, minimum=(1.0, 1.0),
         ),
-        "saddle x² − y²": Landscape(
+        "saddle θ₁² − θ₂²": Landscape(
             landscapes.saddle(), (1.0, 1e-3), (-1.5, 1.5), (-1.5, 1.5), -1.0, 0.05, 0.05,
             log_loss=False,
         ),
@@ -149,7 +149,7 @@ class OptimizerRacePlayground(Playground):
                 [], [], color="black" if name == "sgd" else color, lw=1.5, label=name)
         self.step_line = self.ax_loss.axvline(0, color="gray", lw=0.8, ls=":")
         self._contours = []
-        self._finish = self.ax_loss.axhline(0.0, color="gray", lw=0.8)
+        self._finish = self.ax_loss.axhline(1.0, color="gray", lw=0.8)
         self._draw_course(landscape)
         fig.legend(handles=list(self.curves.values()), loc="outside lower center",
                    ncol=min(len(self.names), 7), fontsize=8, handlelength=1.2,
