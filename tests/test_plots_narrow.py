@@ -174,3 +174,20 @@ def test_landscape_figure_draws_the_valley(surface):
     assert ax.get_xlim() == (-2.5, 2.5) and ax.get_ylim() == (-2.5, 2.5)
     with pytest.raises(ValueError, match="best_product"):
         landscape_figure(surface, float("nan"), "Loss")
+
+
+def test_overlays_refuse_mismatched_input(surface):
+    fig, ax = landscape_figure(surface, 2.0, "Loss")
+    with pytest.raises(ValueError, match="gx and gy must match"):
+        narrow.add_arrows(ax, np.zeros((2, 2)), np.zeros((3, 2)), np.ones((2, 2, 2)))
+    with pytest.raises(ValueError, match="gx and gy must match"):
+        narrow.add_arrows(ax, np.zeros(3), np.zeros(2), np.ones((3, 2, 2)))  # rows, columns swapped
+    narrow.add_arrows(ax, np.zeros(2), np.zeros(3), np.ones((3, 2, 2)))       # 1-D grid coordinates
+    with pytest.raises(ValueError, match="gx"):
+        narrow.add_arrows(ax, np.full((2, 2), np.nan), np.zeros((2, 2)), np.ones((2, 2, 2)))
+    with pytest.raises(ValueError, match="starts and runs"):
+        narrow.add_paths(ax, [(0.5, -1.5), (1.0, 1.0)], [])
+    with pytest.raises(ValueError, match="points and kinds"):
+        critical_points_figure(surface, 2.0, [(0.0, 0.0)], [])
+    with pytest.raises(ValueError, match="kinds must be among"):
+        critical_points_figure(surface, 2.0, [(0.0, 0.0)], ["hilltop"])

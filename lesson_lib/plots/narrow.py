@@ -15,7 +15,7 @@ from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from lesson_lib import _checks
 from lesson_lib.plots import (
-    LossCurve, decade_levels, draw_landscape, loss_axes, mark_critical_points,
+    CRITICAL_POINT_STYLE, LossCurve, decade_levels, draw_landscape, loss_axes, mark_critical_points,
 )
 
 MAX_WIDTH = 7.4
@@ -156,14 +156,31 @@ def landscape_figure(surface, best_product: float, title: str, *, lim: float = 2
 
 
 def add_arrows(ax, gx, gy, gradient):
-    """Arrows of steepest descent `-∇L`, all of the same length, at the points `(gx, gy)`."""
+    """Arrows of steepest descent `-∇L`, all of the same length, at the points `(gx, gy)`.
+
+    `gx`, `gy`: the grid's coordinates, either 1-D (`len(gx)` columns, `len(gy)`
+    rows, as `landscapes.gradient_field` returns them) or 2-D of the gradient's
+    shape; `gradient`: `(rows, columns, 2)`.
+    """
     arrows = unit_arrows(gradient)
+    gx, gy = _array("gx", gx), _array("gy", gy)
+    grid_shape = arrows.shape[:-1]
+    one_d = gx.ndim == gy.ndim == 1 and len(grid_shape) == 2 and (gy.size, gx.size) == grid_shape
+    if not (one_d or gx.shape == gy.shape == grid_shape):
+        raise ValueError(f"gx and gy must match the gradient's grid {grid_shape} (1-D with "
+                         f"len(gy), len(gx) = rows, columns, or 2-D of that shape), got "
+                         f"{gx.shape} and {gy.shape}")
     ax.quiver(np.asarray(gx), np.asarray(gy), arrows[..., 0], arrows[..., 1], color="white",
               alpha=0.55, scale=30, width=0.003, pivot="mid")
 
 
 def add_paths(ax, starts, runs, lim: float = 2.5):
     """Each run's path (red) from its start (white circle); `runs` are `train.Trajectory`s."""
+    starts, runs = list(starts), list(runs)
+    if len(starts) != len(runs):
+        raise ValueError(f"starts and runs must have the same length, got {len(starts)} and {len(runs)}")
+    for start in starts:
+        _array("starts", start, 1)
     for start, run in zip(starts, runs):
         path = visible_path(run.params, run.diverged_at, lim)
         ax.plot(path[:, 0], path[:, 1], ".-", color="tab:red", ms=3, lw=1.4)
@@ -172,6 +189,12 @@ def add_paths(ax, starts, runs, lim: float = 2.5):
 
 def critical_points_figure(surface, best_product, points, kinds, *, lim: float = 2.5):
     """Lesson 01: the landscape with each critical point marked by its kind."""
+    points, kinds = list(points), list(kinds)
+    if len(points) != len(kinds):
+        raise ValueError(f"points and kinds must have the same length, got {len(points)} and {len(kinds)}")
+    unknown = sorted(set(kinds) - set(CRITICAL_POINT_STYLE))
+    if unknown:
+        raise ValueError(f"kinds must be among {sorted(CRITICAL_POINT_STYLE)}, got {unknown}")
     fig, ax = landscape_figure(surface, best_product, "Critical points of L(w1, w2)", lim=lim)
     mark_critical_points(ax, points, kinds)
     ax.legend(loc="upper left", **DARK_LEGEND)
