@@ -2,7 +2,9 @@
 
 `params` is a list of layers, each a dict with weights `w` of shape
 `(fan_in, fan_out)` and biases `b` of shape `(fan_out,)`. Hidden layers compute
-`h_{l+1} = φ(h_l W_l + b_l)`; the last layer is linear.
+`h_{l+1} = φ(h_l W_l + b_l)`; the last layer is linear. Matrix products run at
+full float32 precision (`Precision.HIGHEST`), so a GPU gives the CPU's results
+rather than rounding float32 products to fewer bits.
 """
 
 from typing import Callable
@@ -10,6 +12,7 @@ from typing import Callable
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
 
 from lesson_lib import _checks
 
@@ -65,6 +68,10 @@ def init_mlp(key, sizes, initializer: Callable | None = None, bias: float = 0.0)
     ]
 
 
+def _dense(h, layer):
+    return jnp.matmul(h, layer["w"], precision=lax.Precision.HIGHEST) + layer["b"][None, :]
+
+
 def _check_inputs(params, x):
     """Raise unless `params` is a non-empty list of layers and `x` a finite `(batch, inputs)` batch."""
     if not isinstance(params, (list, tuple)) or not params or not all(
@@ -91,8 +98,8 @@ def mlp_apply(params, x, nonlinearity: str = "tanh"):
     _check_inputs(params, x)
     h = x
     for layer in params[:-1]:
-        h = phi(h @ layer["w"] + layer["b"][None, :])
-    return h @ params[-1]["w"] + params[-1]["b"][None, :]
+        h = phi(_dense(h, layer))
+    return _dense(h, params[-1])
 
 
 def mlp_activations(params, x, nonlinearity: str = "tanh"):
@@ -101,7 +108,7 @@ def mlp_activations(params, x, nonlinearity: str = "tanh"):
     _check_inputs(params, x)
     h, record = x, []
     for layer in params[:-1]:
-        h = phi(h @ layer["w"] + layer["b"][None, :])
+        h = phi(_dense(h, layer))
         record.append(h)
-    record.append(h @ params[-1]["w"] + params[-1]["b"][None, :])
+    record.append(_dense(h, params[-1]))
     return record
