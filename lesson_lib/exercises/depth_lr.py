@@ -125,7 +125,7 @@ def check_edge_of_stability(fn: Callable, x, y, depths=(1, 2, 5, 20, 50)) -> Che
         if np.isclose(got, expected, rtol=1e-4):
             continue
         hint = (
-            "At the minimum the Hessian is 2·Sxx·g gᵀ with g_i = ∂p/∂w_i = p/w_i, so its only "
+            "At the minimum the Hessian is 2·Sxx·g gᵀ with g_k = ∂p/∂w_k = p/w_k, so its only "
             "nonzero eigenvalue is 2·Sxx·|g|² = 2·Sxx·D·p*^(2(D−1)/D); the edge is 2/λ_max."
         )
         if np.isclose(got, expected / 2, rtol=1e-4):

@@ -62,8 +62,6 @@ def regimes_figure(regimes: dict, runs: dict, steps: int):
             np.asarray(runs[name].losses), runs[name].diverged_at)
         if k % 3:
             ax.set_ylabel("")
-        if k < 3 and len(regimes) > 3:
-            ax.set_xlabel("")
     for ax in flat[len(regimes):]:
         ax.axis("off")
     fig.suptitle(f"One network, one start, {len(regimes)} learning rates ({steps} steps)", fontsize=10)
