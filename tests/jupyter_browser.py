@@ -135,7 +135,7 @@ def playground_locators(page, slider_label: str):
         has=page.locator(".widget-slider .widget-label", has_text=slider_label)
     ).first
     handle = output.locator(".widget-slider", has=page.locator(".widget-label", has_text=slider_label)).locator(".noUi-handle").first
-    canvas = output.locator(".jupyter-matplotlib-canvas-div canvas").first
+    canvas = output.locator("canvas.lesson-live-canvas").first
     return output, handle, canvas
 
 

@@ -1,13 +1,13 @@
-"""The machinery every playground shares: backend set-up, sliders, error display, blitting."""
+"""The machinery every playground shares: backend set-up, sliders, error display, the live canvas."""
 
+import base64
 import os
 import traceback
 
 import ipywidgets as widgets
 import jax
-from IPython.display import display
 
-from lesson_lib.plots import Blitter
+from lesson_lib.playground.canvas import LiveCanvas
 
 
 def _in_colab() -> bool:
@@ -16,12 +16,6 @@ def _in_colab() -> bool:
     except ImportError:
         return False
     return True
-
-
-def _in_kernel() -> bool:
-    from IPython import get_ipython
-
-    return getattr(get_ipython(), "kernel", None) is not None
 
 
 def setup_notebook(cache_dir: str | None = None) -> str:
@@ -91,14 +85,20 @@ class Playground:
     A subclass builds its figure (inside `plt.ioff()`, static parts drawn once,
     moving parts kept as artists), then calls
     `super().__init__(fig, controls, artists)`. On every control change the base
-    calls `draw` with all control values, then blits the `artists`. Errors in
-    `draw` are shown under the plot and kept in `last_error`; `status` is a
-    text line a subclass may fill ("diverged at step 53").
+    calls `draw` with all control values, then shows the `artists` in the
+    browser (`LiveCanvas`: only they travel, over a background rendered once).
+    Errors in `draw` are shown under the plot and kept in `last_error`;
+    `status` is a text line a subclass may fill ("diverged at step 53").
+
+    Displayed where no kernel runs (GitHub, nbviewer, an HTML export), a
+    playground shows a picture of its initial figure and a one-line
+    description instead of the widget.
 
     Attributes:
       controls: dict of name -> widget; `draw` receives `name=value` for each.
       status: an ipywidgets `Label` shown under the controls.
       errors: an `Output` widget that shows the traceback of a failed update.
+      canvas: the `LiveCanvas` showing the figure.
     """
 
     def __init__(self, fig, controls: dict, artists=()):
@@ -107,11 +107,7 @@ class Playground:
         self.status = widgets.Label()
         self.errors = widgets.Output()
         self.last_error = None
-        self.blitter = Blitter(fig.canvas, artists)
-        self._live = isinstance(fig.canvas, widgets.DOMWidget)
-        # Inline fallback in a kernel: re-display whole images. Headless (tests,
-        # benchmarks): render into the Agg buffer only.
-        self._image = widgets.Output() if not self._live and _in_kernel() else None
+        self.canvas = LiveCanvas(fig, artists)
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         self.refresh()
@@ -145,17 +141,12 @@ class Playground:
             self.last_error = None
 
     def redraw(self):
-        """A full redraw, for when something outside the blitted artists changed (axis limits)."""
-        self.blitter.background = None
+        """A full redraw, for when something outside the moving artists changed (axis limits)."""
+        self.canvas.invalidate()
         self._show()
 
     def _show(self):
-        if self._image is None:
-            self.blitter.update()
-        else:
-            with self._image:
-                self._image.clear_output(wait=True)
-                display(self.fig)
+        self.canvas.update()
 
     def control_rows(self) -> list:
         """The rows of widgets above the status line; override to arrange the controls."""
@@ -164,12 +155,21 @@ class Playground:
     @property
     def widget(self):
         """The whole playground as one widget: control rows, status, plot, errors."""
-        view = self.fig.canvas if self._live else self._image  # no view when headless
-        parts = [*self.control_rows(), self.status, view, self.errors]
-        return widgets.VBox([part for part in parts if part is not None])
+        return widgets.VBox([*self.control_rows(), self.status, self.canvas, self.errors])
 
-    def _ipython_display_(self):
-        display(self.widget)
+    @property
+    def description(self) -> str:
+        """One line saying what the playground is, for readers without a kernel."""
+        summary = (type(self).__doc__ or type(self).__name__).strip().splitlines()[0].rstrip(".")
+        return f"{summary}. (Run the notebook to use its controls.)"
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        """The widget for a live kernel, and a picture plus a line of text for everyone else."""
+        bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
+        bundle = dict(bundle)
+        bundle["image/png"] = base64.b64encode(self.canvas.png()).decode("ascii")
+        bundle["text/plain"] = self.description
+        return bundle
 
     def __repr__(self):
         values = ", ".join(f"{k}={v!r}" for k, v in self.values.items())

@@ -90,8 +90,9 @@ class Blitter:
 
     The artists are marked animated, so a full draw leaves them out of the
     cached background; every `draw_event` (first display, resize) refreshes the
-    cache and paints them again. This follows matplotlib's blitting guide and
-    works with Agg, ipympl and the desktop backends alike.
+    cache and paints them again. This follows matplotlib's blitting guide. In
+    the browser `playground.canvas.LiveCanvas` sends the artists instead; this
+    keeps the figure's own (Agg) pixels current where no browser is attached.
     """
 
     def __init__(self, canvas, artists=()):
@@ -123,23 +124,13 @@ class Blitter:
             artist.figure.draw_artist(artist)
 
     def update(self):
-        """Show the artists' new state: blit if a background is cached, else draw all.
-
-        The full draw goes through `draw_idle`: Agg draws at once, while ipympl
-        asks the browser to request a frame. (ipympl 0.10 stores a broken
-        data URL for a figure drawn before it is first displayed.)
-        """
+        """Show the artists' new state: blit if a background is cached, else draw all."""
         if self.background is None or self._size != self.canvas.get_width_height(physical=True):
             self._forget()
             self.canvas.draw_idle()
             return
         self.canvas.restore_region(self.background)
         self._paint()
-        if hasattr(self.canvas, "_force_full"):
-            # Web canvases (ipympl) would send only the pixels that changed, drawn over
-            # whatever the browser holds; a view that attached or cleared meanwhile
-            # then shows fragments. A whole frame is always right.
-            self.canvas._force_full = True
         self.canvas.blit(self.canvas.figure.bbox)
 
 

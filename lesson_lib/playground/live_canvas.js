@@ -1,0 +1,157 @@
+// The browser half of LiveCanvas: a static background image that matplotlib rendered
+// once, and the moving artists replayed from drawing operations on every frame.
+// Messages from the kernel:
+//   {type: "background", size: [w, h], ratio}  + buffers [png]
+//   {type: "frame", ops: [...]}                 + buffers (float32 coordinates, uint8 images)
+// Messages to the kernel: {type: "ready", ratio} when a view opens or the pixel ratio
+// changes, {type: "click", x, y} in figure pixels (origin at the top left).
+
+const MOVETO = 1, LINETO = 2, CURVE3 = 3, CURVE4 = 4, CLOSEPOLY = 79;
+
+function floats(view) {
+  if (view.byteOffset % 4 === 0) {
+    return new Float32Array(view.buffer, view.byteOffset, view.byteLength / 4);
+  }
+  return new Float32Array(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
+}
+
+function rgba(c) {
+  return `rgba(${Math.round(c[0] * 255)},${Math.round(c[1] * 255)},${Math.round(c[2] * 255)},${c[3]})`;
+}
+
+function trace(path, xy, codes) {
+  const n = xy.length / 2;
+  if (!codes) {
+    let pen = false;
+    for (let i = 0; i < n; i++) {
+      const x = xy[2 * i], y = xy[2 * i + 1];
+      if (!Number.isFinite(x) || !Number.isFinite(y)) { pen = false; continue; }
+      if (pen) path.lineTo(x, y); else { path.moveTo(x, y); pen = true; }
+    }
+    return;
+  }
+  for (let i = 0; i < n;) {
+    const code = codes[i];
+    if (code === MOVETO) { path.moveTo(xy[2 * i], xy[2 * i + 1]); i += 1; }
+    else if (code === LINETO) { path.lineTo(xy[2 * i], xy[2 * i + 1]); i += 1; }
+    else if (code === CURVE3) {
+      path.quadraticCurveTo(xy[2 * i], xy[2 * i + 1], xy[2 * i + 2], xy[2 * i + 3]); i += 2;
+    } else if (code === CURVE4) {
+      path.bezierCurveTo(xy[2 * i], xy[2 * i + 1], xy[2 * i + 2], xy[2 * i + 3],
+                         xy[2 * i + 4], xy[2 * i + 5]); i += 3;
+    } else if (code === CLOSEPOLY) { path.closePath(); i += 1; }
+    else { i += 1; }  // STOP
+  }
+}
+
+function paintShape(ctx, op, shape) {
+  if (op.fill) { ctx.fillStyle = rgba(op.fill); ctx.fill(shape); }
+  if (op.stroke) { ctx.stroke(shape); }
+}
+
+function setStyle(ctx, op) {
+  if (op.clip) { ctx.beginPath(); ctx.rect(...op.clip); ctx.clip(); }
+  if (op.stroke) {
+    ctx.strokeStyle = rgba(op.stroke);
+    ctx.lineWidth = op.width;
+    ctx.lineCap = op.cap;
+    ctx.lineJoin = op.join;
+    ctx.setLineDash(op.dash || []);
+    ctx.lineDashOffset = op.dashOffset || 0;
+  }
+}
+
+function drawOp(ctx, ratio, op, buffers) {
+  ctx.save();
+  setStyle(ctx, op);
+  if (op.op === "path") {
+    const shape = new Path2D();
+    trace(shape, floats(buffers[op.xy]), op.codes === null ? null : floats(buffers[op.codes]));
+    paintShape(ctx, op, shape);
+  } else if (op.op === "markers") {
+    const shape = new Path2D();
+    trace(shape, floats(buffers[op.xy]), op.codes === null ? null : floats(buffers[op.codes]));
+    const at = floats(buffers[op.at]);
+    for (let i = 0; i < at.length; i += 2) {
+      ctx.setTransform(ratio, 0, 0, ratio, ratio * at[i], ratio * at[i + 1]);
+      paintShape(ctx, op, shape);
+    }
+  } else if (op.op === "image") {
+    const [w, h] = op.size;
+    const view = buffers[op.rgba];
+    const pixels = new Uint8ClampedArray(view.buffer, view.byteOffset, view.byteLength);
+    const tile = document.createElement("canvas");
+    tile.width = w; tile.height = h;
+    tile.getContext("2d").putImageData(new ImageData(pixels, w, h), 0, 0);
+    ctx.drawImage(tile, op.at[0], op.at[1], w, h);
+  }
+  ctx.restore();
+}
+
+function render({ model, el }) {
+  const canvas = document.createElement("canvas");
+  canvas.className = "lesson-live-canvas";
+  el.classList.add("lesson-live");
+  el.appendChild(canvas);
+  const ctx = canvas.getContext("2d");
+  let background = null, size = [0, 0], frame = null, ratio = window.devicePixelRatio || 1;
+
+  function paint() {
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    if (background) ctx.drawImage(background, 0, 0, canvas.width, canvas.height);
+    if (!frame) return;
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    for (const op of frame.ops) drawOp(ctx, ratio, op, frame.buffers);
+  }
+
+  function resize(w, h) {
+    size = [w, h];
+    canvas.width = Math.round(w * ratio);
+    canvas.height = Math.round(h * ratio);
+    canvas.style.width = `${w}px`;
+    canvas.style.aspectRatio = `${w} / ${h}`;
+  }
+
+  async function onMessage(msg, buffers) {
+    if (msg.type === "background") {
+      const bitmap = await createImageBitmap(new Blob([buffers[0]], { type: "image/png" }));
+      if (msg.size[0] !== size[0] || msg.size[1] !== size[1]) resize(msg.size[0], msg.size[1]);
+      background = bitmap;
+      paint();
+    } else if (msg.type === "frame") {
+      frame = { ops: msg.ops, buffers };
+      paint();
+    }
+  }
+  model.on("msg:custom", onMessage);
+
+  // A new pixel ratio (browser zoom, another screen) needs a sharper background.
+  let query = null;
+  function watchRatio() {
+    query = window.matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`);
+    query.addEventListener("change", onRatio, { once: true });
+  }
+  function onRatio() {
+    ratio = window.devicePixelRatio || 1;
+    if (size[0]) resize(size[0], size[1]);
+    model.send({ type: "ready", ratio });
+    watchRatio();
+  }
+  watchRatio();
+
+  canvas.addEventListener("click", (event) => {
+    const box = canvas.getBoundingClientRect();
+    const scale = size[0] / box.width;  // the canvas may be shown narrower than its figure
+    model.send({ type: "click", x: (event.clientX - box.left) * scale,
+                 y: (event.clientY - box.top) * scale });
+  });
+
+  model.send({ type: "ready", ratio });
+  return () => {
+    model.off("msg:custom", onMessage);
+    if (query) query.removeEventListener("change", onRatio);
+  };
+}
+
+export default { render };
