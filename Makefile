@@ -20,12 +20,19 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.notebook: pyproject.toml | $(BIN)/python
+# An editable install skips the package's data files (a wheel installs this one itself), so the
+# config that makes every Jupyter server of the environment load lesson_lib.server goes in here.
+SERVER_EXT_CONFIG := jupyter-config/jupyter_server_config.d/lesson_lib.json
+ENABLE_SERVER_EXT := install -D -m 644 $(SERVER_EXT_CONFIG) $(VENV)/etc/$(SERVER_EXT_CONFIG:jupyter-config/%=jupyter/%)
+
+$(VENV)/.notebook: pyproject.toml $(SERVER_EXT_CONFIG) | $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[notebook]"
+	$(ENABLE_SERVER_EXT)
 	@touch $@
 
-$(VENV)/.test: pyproject.toml | $(BIN)/python
+$(VENV)/.test: pyproject.toml $(SERVER_EXT_CONFIG) | $(BIN)/python
 	$(BIN)/python -m pip install -q -e ".[test]"
+	$(ENABLE_SERVER_EXT)
 	@touch $@ $(VENV)/.notebook
 
 ## lab: install the lessons' environment in .venv and open JupyterLab on notebooks/
