@@ -75,7 +75,10 @@ def chunk_plan(total: int, chunk_size: int, devices: int) -> tuple[int, int]:
       >>> chunk_plan(10, 4, 1)       # three chunks of 4
       (3, 4)
     """
-    chunks = -(-total // max(1, chunk_size))
+    _checks.int_in_range("total", total, 1)
+    _checks.int_in_range("chunk_size", chunk_size, 1)
+    _checks.int_in_range("devices", devices, 1)
+    chunks = -(-total // chunk_size)
     per = -(-total // chunks)
     per = -(-per // devices) * devices
     return chunks, per

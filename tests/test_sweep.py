@@ -401,3 +401,10 @@ def test_lr_sweep_rejects_non_finite_data():
     with pytest.raises(ValueError, match="args"):
         sweep.lr_sweep(lambda w, x: jnp.sum((w * x) ** 2), jnp.ones(1), [0.1], 3,
                        args=(jnp.array([1.0, np.nan]),))
+
+
+@pytest.mark.parametrize("args, name", [((0, 4, 1), "total"), ((10, 0, 1), "chunk_size"),
+                                        ((10, 4, 0), "devices"), ((10, 2.5, 1), "chunk_size")])
+def test_chunk_plan_rejects_non_positive_sizes(args, name):
+    with pytest.raises(ValueError, match=name):
+        sweep.chunk_plan(*args)
