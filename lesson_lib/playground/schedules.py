@@ -133,7 +133,7 @@ class SchedulePlayground(Playground):
         ax_lr.grid(True, which="major", alpha=0.3)
         ax_mom.set_ylim(*MOMENTUM_LIM)
         ax_mom.set_xlabel("step t")
-        ax_mom.set_ylabel("momentum μ")
+        ax_mom.set_ylabel("momentum β")
         ax_mom.grid(True, alpha=0.3)
         (self.lr_line,) = ax_lr.plot([], [], color="tab:blue", lw=2)
         (self.momentum_line,) = ax_mom.plot([], [], color="tab:orange", lw=2)

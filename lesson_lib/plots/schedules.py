@@ -69,6 +69,8 @@ def plateau_figure(losses: dict, rates: dict, threshold: float):
         ax_lr.plot(rates[label], color=line.get_color(), lw=1.2)
     ax_loss.axhline(threshold, color="gray", ls="--", lw=1, label="half the initial loss")
     ax_loss.set_yscale("log")
+    top = max(float(np.max(values)) for values in losses.values())
+    ax_loss.set_ylim(1e-4, 3 * top)  # the plateau and the drop; not float32's floor near 1e-12
     ax_loss.set_ylabel("loss (MSE)")
     ax_loss.set_title("A deep narrow network leaves its plateau")
     ax_loss.legend(fontsize=9, loc="lower left")
