@@ -7,28 +7,28 @@ hyperparameter lives in the optimizer *state* (`optax.inject_hyperparams`), and
 so `lesson_lib.train.optimize` (whose compiled loop is keyed on `update`) never
 recompiles when a slider changes a learning rate, a momentum or a beta.
 
-Conventions (`g` the gradient, `x` the parameters, `lr` the learning rate; all
-state starts at 0):
+Conventions (`g` the gradient, `θ` the parameters, `lr` the learning
+rate; all state starts at 0):
 
-- ``sgd``:       `x -= lr·g`.
-- ``momentum``:  `v = mu·v + g;  x -= lr·v` (optax and PyTorch). Under a constant
-  rate this equals the syllabus's `v = mu·v − lr·g;  x += v`; under a schedule
+- ``sgd``:       `θ -= lr·g`.
+- ``momentum``:  `v = mu·v + g;  θ -= lr·v` (optax and PyTorch). Under a constant
+  rate this equals the lecture-notes form `v = mu·v − lr·g;  θ += v`; under a schedule
   the two differ (lesson 07). `momentum=0.9`.
-- ``nesterov``:  `v = mu·v + g;  x -= lr·(g + mu·v)` (PyTorch's form of the
+- ``nesterov``:  `v = mu·v + g;  θ -= lr·(g + mu·v)` (PyTorch's form of the
   look-ahead gradient). `momentum=0.9`.
-- ``adagrad``:   `c = c + g²;  x -= lr·g / (sqrt(c) + eps)`, `c` starting at 0
+- ``adagrad``:   `c = c + g²;  θ -= lr·g / (sqrt(c) + eps)`, `c` starting at 0
   (optax's own starts at 0.1 and puts `eps` inside the root). `eps=1e-8`.
-- ``rmsprop``:   `c = decay·c + (1 − decay)·g²;  x -= lr·g / (sqrt(c) + eps)`.
+- ``rmsprop``:   `c = decay·c + (1 − decay)·g²;  θ -= lr·g / (sqrt(c) + eps)`.
   `decay=0.99`, `eps=1e-8` outside the root.
 - ``adam``:      `m = b1·m + (1 − b1)·g;  s = b2·s + (1 − b2)·g²;`
-  `x -= lr·m̂ / (sqrt(ŝ) + eps)` with `m̂ = m/(1 − b1ᵗ)`, `ŝ = s/(1 − b2ᵗ)` when
+  `θ -= lr·m̂ / (sqrt(ŝ) + eps)` with `m̂ = m/(1 − b1ᵗ)`, `ŝ = s/(1 − b2ᵗ)` when
   `bias_correction=True` (the default), `m̂ = m`, `ŝ = s` otherwise.
   `b1=0.9, b2=0.999, eps=1e-8`.
 - ``rprop``:     PyTorch's Rprop. Each coordinate keeps a step size `Δ`
   (starting at `lr`). If `g·g_prev > 0`: `Δ = min(Δ·eta_plus, max_step_size)`;
   if `< 0`: `Δ = max(Δ·eta_minus, min_step_size)` and this step's gradient is
   set to 0 (no move, and it is remembered as 0); if `= 0`: `Δ` is kept.
-  Then `x -= Δ·sign(g)`. `eta_minus=0.5, eta_plus=1.2`, steps clipped to
+  Then `θ -= Δ·sign(g)`. `eta_minus=0.5, eta_plus=1.2`, steps clipped to
   `[1e-6, 50]`. (optax 0.2.8's `optax.rprop` emits each update one step late —
   its first update is 0 — so this one is written here.)
 

@@ -34,8 +34,8 @@ def plot_flat_coordinate(runs: dict, *, lr: float, steps_shown: int = 150, coord
       >>> from types import SimpleNamespace
       >>> run = SimpleNamespace(params=np.zeros((11, 2)))
       >>> fig = plot_flat_coordinate({0.5: run}, lr=0.05, steps_shown=10)
-      >>> fig.axes[0].get_xlabel(), tuple(fig.get_size_inches())
-      ('step', (7.2, 3.2))
+      >>> fig.axes[0].get_xlabel(), [float(size) for size in fig.get_size_inches()]
+      ('step', [7.2, 3.2])
     """
     if not runs:
         raise ValueError("runs must be a non-empty dict {label: trajectory}, got an empty one")
@@ -56,8 +56,9 @@ def plot_flat_coordinate(runs: dict, *, lr: float, steps_shown: int = 150, coord
         params = np.asarray(run.params, dtype=float)
         ax.plot(params[:, coordinate], label=f"μ = {label}")
     ax.axhline(0.0, color="black", lw=0.8)
-    name = "θ₁ (flat direction)" if coordinate == 0 else "θ₂ (steep direction)"
+    symbol = "θ₁" if coordinate == 0 else "θ₂"
+    name = f"{symbol} (flat direction)" if coordinate == 0 else f"{symbol} (steep direction)"
     ax.set(xlabel="step", ylabel=name, xlim=(0, steps_shown), ylim=ylim,
-           title=f"Momentum on the bowl: the position θ against the step, η = {rate:g}")
+           title=f"Momentum on the bowl: {symbol} step by step, η = {rate:g}")
     ax.legend(fontsize=9)
     return fig
