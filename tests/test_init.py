@@ -175,3 +175,18 @@ def test_bad_std_helper_arguments():
         init.xavier_std(3, 4, gain=0.0)
     with pytest.raises(ValueError, match="shape"):
         init.he_std(0)
+
+
+def test_relu_depth_std_refuses_bad_input():
+    from lesson_lib.exercises.initialization import relu_depth_std
+
+    assert relu_depth_std(0, 1.0) == 1.0
+    assert relu_depth_std(4, 1.0) == pytest.approx(0.25)  # (1/√2)^4, by hand
+    for depth in (-1, 2.5):
+        with pytest.raises(ValueError, match="depth"):
+            relu_depth_std(depth, 1.0)
+    for scale in (0.0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="scale"):
+            relu_depth_std(3, scale)
+    with pytest.raises(ValueError, match="input_std"):
+        relu_depth_std(3, 1.0, input_std=float("nan"))

@@ -72,3 +72,24 @@ def test_singular_values():
     assert len(fig.axes) == 2 and fig.axes[0].get_yscale() == "log"
     assert fig.axes[0].lines[1].get_ydata()[-1] == pytest.approx(1e-12)  # clipped for the log axis
     check_figure(fig)
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="inits"):
+        plot_learning_time([], [], [], budget=10, depth=2, lr=0.1, target=0.01)
+    with pytest.raises(ValueError, match="same shape"):
+        plot_learning_time([1.0, 2.0], [1.0], [False], budget=10, depth=2, lr=0.1, target=0.01)
+    with pytest.raises(ValueError, match="inits must contain only finite"):
+        plot_learning_time([np.nan], [1.0], [False], budget=10, depth=2, lr=0.1, target=0.01)
+    with pytest.raises(ValueError, match="budget"):
+        plot_learning_time([1.0], [1.0], [False], budget=0, depth=2, lr=0.1, target=0.01)
+    with pytest.raises(ValueError, match="same number"):
+        plot_fits([1.0, 2.0], [1.0], {}, title="t")
+    with pytest.raises(ValueError, match="x must be a non-empty"):
+        plot_fits([], [], {}, title="t")
+    with pytest.raises(ValueError, match="signals"):
+        plot_layer_histograms({}, title="t")
+    with pytest.raises(ValueError, match="limit"):
+        plot_layer_histograms({"linear": (np.ones((1, 2, 2)),) * 2}, title="t", limit=np.nan)
+    with pytest.raises(ValueError, match="values"):
+        plot_singular_values({"gaussian": {}}, title="t")

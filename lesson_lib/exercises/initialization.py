@@ -12,7 +12,7 @@ standard deviation; checked against the exact recursion `E[h²] ← scale² · E
 
 import math
 
-from lesson_lib import init
+from lesson_lib import _checks, init
 from lesson_lib.exercises import CheckResult, call_answer, check_close, failed, passed
 
 XAVIER_CASES = ((256, 256, 1.0), (100, 300, 1.0), (784, 10, 5.0 / 3.0), (3, 5, math.sqrt(2.0)))
@@ -78,6 +78,9 @@ def relu_depth_std(depth: int, scale: float, input_std: float = 1.0) -> float:
       >>> round(relu_depth_std(10, 1.0), 5)  # Xavier on square ReLU layers: halves E[h²] per layer
       0.03125
     """
+    _checks.int_in_range("depth", depth, 0)
+    _checks.positive_float("scale", scale)
+    _checks.positive_float("input_std", input_std)
     return input_std * (scale / math.sqrt(2.0)) ** depth
 
 

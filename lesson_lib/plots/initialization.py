@@ -17,6 +17,14 @@ MAX_WIDTH = 7.4
 """The widest figure, in inches."""
 
 
+def _non_empty(name, value):
+    """Raise unless `value` is a non-empty 1-D array; return it as float."""
+    array = np.asarray(value, dtype=float)
+    if array.ndim != 1 or array.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D array, got shape {array.shape}")
+    return array
+
+
 def _figure(nrows, ncols, figsize, **kwargs):
     with plt.ioff():
         return plt.subplots(nrows, ncols, figsize=figsize, layout="constrained", squeeze=False,
@@ -33,8 +41,15 @@ def plot_learning_time(inits, steps, diverged, *, budget: int, depth: int, lr: f
       budget: the number of steps each run had (where the markers of failed runs sit).
       depth, lr, target: shown in the title and legend.
     """
-    inits, steps = np.asarray(inits, float), np.asarray(steps, float)
+    inits, steps = _non_empty("inits", inits), _non_empty("steps", steps)
     diverged = np.asarray(diverged, bool)
+    if not (inits.shape == steps.shape == diverged.shape):
+        raise ValueError(f"inits, steps and diverged must have the same shape, got "
+                         f"{inits.shape}, {steps.shape} and {diverged.shape}")
+    if not np.all(np.isfinite(inits)):
+        raise ValueError("inits must contain only finite numbers")
+    if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 1:
+        raise ValueError(f"budget must be an integer >= 1, got {budget!r}")
     fig, axes = _figure(1, 1, (MAX_WIDTH, 3.8))
     ax = axes[0, 0]
     ok = ~np.isnan(steps)
@@ -55,7 +70,9 @@ def plot_learning_time(inits, steps, diverged, *, budget: int, depth: int, lr: f
 
 def plot_fits(x, y, predictions: dict, *, title: str):
     """The data `y(x)` as dots and one fitted curve per entry of `predictions` (label -> outputs)."""
-    x, y = np.ravel(x), np.ravel(y)
+    x, y = _non_empty("x", np.ravel(x)), _non_empty("y", np.ravel(y))
+    if x.shape != y.shape:
+        raise ValueError(f"x and y must have the same number of points, got {x.size} and {y.size}")
     fig, axes = _figure(1, 1, (7.0, 3.6))
     ax = axes[0, 0]
     ax.plot(x, y, "k.", ms=4, label="data")
@@ -78,6 +95,10 @@ def plot_layer_histograms(signals: dict, *, title: str, layers=(1, 4, 7, 10), li
       layers: the layers to show (from 1).
       limit: values are clipped to `[-limit, limit]`.
     """
+    if not signals:
+        raise ValueError("signals must map at least one nonlinearity to (h, delta)")
+    if not (np.isfinite(limit) and limit > 0):
+        raise ValueError(f"limit must be a finite number > 0, got {limit!r}")
     edges = np.linspace(-limit, limit, 61)
     colors = plt.cm.viridis(np.linspace(0.0, 0.85, len(layers)))
     fig, axes = _figure(2, len(signals), (MAX_WIDTH, 5.0), sharex=True, sharey=True)
@@ -107,6 +128,8 @@ def plot_singular_values(values: dict, *, title: str):
       values: scheme name -> {depth: singular values (largest first)}.
       title: the figure's title.
     """
+    if not values or not all(values.values()):
+        raise ValueError("values must map each scheme to a non-empty {depth: singular values}")
     fig, axes = _figure(1, len(values), (MAX_WIDTH, 3.4), sharey=True)
     for ax, (scheme, by_depth) in zip(axes[0], values.items()):
         colors = plt.cm.viridis(np.linspace(0.0, 0.85, len(by_depth)))
@@ -120,6 +143,7 @@ def plot_singular_values(values: dict, *, title: str):
         ax.set_xlabel("rank (largest first)", fontsize=9)
         ax.tick_params(labelsize=8)
     axes[0, 0].set_ylabel("singular value (log scale)", fontsize=9)
-    axes[0, 0].legend(fontsize=8, loc="lower left")
+    for ax in axes[0]:
+        ax.legend(fontsize=8, loc="lower left")
     fig.suptitle(title, fontsize=10)
     return fig
