@@ -11,7 +11,8 @@ import pytest  # noqa: E402
 
 from lesson_lib import data, sweep  # noqa: E402
 from lesson_lib.plots.learning_rate import (  # noqa: E402
-    MAX_WIDTH, bifurcation_figure, depth_lr_heatmap, heatmap_figure, regimes_figure,
+    MAX_WIDTH, best_lr_figure, bifurcation_figure, depth_lr_heatmap, heatmap_figure, regimes_figure,
+    tuned_steps_figure,
 )
 from lesson_lib.train import Trajectory  # noqa: E402
 
@@ -83,3 +84,27 @@ def test_heatmap_refuses_times_of_another_shape(result):
     with pytest.raises(ValueError, match="times"):
         depth_lr_heatmap(ax, result, np.zeros((2, 2)), 0.02)
     plt.close(fig)
+
+
+def test_best_lr_figure_draws_the_three_series():
+    depths = np.arange(1, 5)
+    fig = best_lr_figure(depths, [0.4, 0.2, 0.1, 0.05], {1: 0.8, 4: 0.1}, [1.0, 0.5, 0.3, 0.2], title="t")
+    ax = fig.axes[0]
+    assert fig.get_figwidth() <= MAX_WIDTH
+    assert ax.get_xscale() == ax.get_yscale() == "log"
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), [0.8, 0.1])
+    assert [t.get_text() for t in ax.get_legend().get_texts()][2] == "every larger lr diverges"
+    plt.close(fig)
+    with pytest.raises(ValueError, match="walls"):
+        best_lr_figure(depths, [0.4, 0.2, 0.1, 0.05], {}, [1.0], title="t")
+
+
+def test_tuned_steps_figure_draws_zero_steps_as_one():
+    fig = tuned_steps_figure([1, 2, 3], {"start 0.9": [0, 5, 50], "start 1.0": [1, 2, 2]}, title="t")
+    ax = fig.axes[0]
+    assert fig.get_figwidth() <= MAX_WIDTH and ax.get_yscale() == "log"
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [1, 5, 50])
+    assert len(ax.lines) == 2
+    plt.close(fig)
+    with pytest.raises(ValueError, match="start 1.0"):
+        tuned_steps_figure([1, 2], {"start 1.0": [1]}, title="t")

@@ -165,3 +165,52 @@ def heatmap_figure(result, times, threshold: float, *, title: str):
     depth_lr_heatmap(ax, result, times, threshold)
     ax.set_title(title, fontsize=10)
     return fig
+
+
+def best_lr_figure(depths, best_lrs, edges: dict, walls, *, title: str):
+    """Lesson 04: the fastest learning rate per depth against the edge of stability (log-log).
+
+    Args:
+      depths: the depths, shape `(n,)`.
+      best_lrs: the fastest learning rate of each depth, shape `(n,)` (NaN: none converged).
+      edges: depth -> `2/λ_max` at the minimum, for the depths where it was computed.
+      walls: per depth, the learning rate from which every larger rate diverged, shape `(n,)`.
+      title: the figure's title.
+
+    Returns the figure (7 × 4.5 in).
+    """
+    depths = np.asarray(depths, dtype=float)
+    _check_same_length("best_lrs", best_lrs, len(depths))
+    _check_same_length("walls", walls, len(depths))
+    with plt.ioff():
+        fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
+    ax.loglog(depths, best_lrs, "o", ms=4, color="C0", label="fastest lr in the grid")
+    ax.loglog(list(edges), list(edges.values()), "s--", color="C3",
+              label="edge of stability 2/λ_max at the minimum")
+    ax.loglog(depths, walls, ":", color="k", label="every larger lr diverges")
+    ax.set(xlabel="depth D (layers, log scale)", ylabel="learning rate η (log scale)", title=title)
+    ax.legend(fontsize=9)
+    ax.grid(True, which="major", alpha=0.3)
+    return fig
+
+
+def tuned_steps_figure(depths, steps_by_start: dict, *, title: str):
+    """Lesson 04: steps to converge at each depth's best learning rate, one line per start.
+
+    Args:
+      depths: the depths, shape `(n,)`.
+      steps_by_start: label -> steps to converge per depth, shape `(n,)` (0 is drawn as 1 on the log axis).
+      title: the figure's title.
+
+    Returns the figure (7 × 4.5 in).
+    """
+    depths = np.asarray(depths, dtype=float)
+    with plt.ioff():
+        fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
+    for (label, steps), marker in zip(steps_by_start.items(), "os^v"):
+        _check_same_length(f"steps_by_start[{label!r}]", steps, len(depths))
+        ax.semilogy(depths, np.maximum(np.asarray(steps), 1), marker + "-", ms=3, label=label)
+    ax.set(xlabel="depth D (layers)", ylabel="steps to converge at the best lr (log scale)", title=title)
+    ax.legend()
+    ax.grid(True, which="major", alpha=0.3)
+    return fig
