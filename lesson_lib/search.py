@@ -49,7 +49,7 @@ __all__ = [
     "SCALES", "BORDER", "SearchResult", "BayesStep", "check_space", "to_unit", "from_unit",
     "grid_search", "random_search", "bayes_opt", "gp_posterior", "expected_improvement",
     "lower_confidence_bound", "on_border", "kfold", "random_features", "ridge_cv_errors",
-    "important_unimportant", "lr_l2_standin",
+    "important_unimportant", "lr_l2_standin", "bumpy_lr_loss", "BUMPY_SPACE",
 ]
 
 SCALES = ("linear", "log")
@@ -351,14 +351,13 @@ def _prepare(xs, ys, candidates, length_scale, noise):
     _checks.positive_float("length_scale", length_scale)
     _checks.positive_float("noise", noise)
     n, cap = xs.shape[0], _capacity(xs.shape[0])
-    pad_x = np.zeros((cap, xs.shape[1]), np.float32)
+    pad_x = np.zeros((cap, xs.shape[1]))
     pad_x[:n] = xs
-    pad_y = np.zeros(cap, np.float32)
+    pad_y = np.zeros(cap)
     pad_y[:n] = ys
-    mask = np.zeros(cap, np.float32)
+    mask = np.zeros(cap)
     mask[:n] = 1.0
-    return (jnp.asarray(pad_x), jnp.asarray(pad_y), jnp.asarray(mask),
-            jnp.asarray(candidates, jnp.float32), jnp.float32(length_scale), jnp.float32(noise))
+    return pad_x, pad_y, mask, candidates, np.float64(length_scale), np.float64(noise)
 
 
 def gp_posterior(xs, ys, candidates, *, length_scale: float = 0.2, noise: float = 1e-3):
@@ -382,8 +381,10 @@ def gp_posterior(xs, ys, candidates, *, length_scale: float = 0.2, noise: float 
       >>> mean.round(2).tolist(), bool(std[1] > std[0])
       ([1.0, 2.0, 3.0], True)
     """
-    mean, std, _, mean_y, scale_y = _posterior_padded(*_prepare(xs, ys, candidates, length_scale, noise))
-    return (np.asarray(mean * scale_y + mean_y, np.float64), np.asarray(std * scale_y, np.float64))
+    args = _prepare(xs, ys, candidates, length_scale, noise)
+    with jax.enable_x64():
+        mean, std, _, mean_y, scale_y = _posterior_padded(*(jnp.asarray(a) for a in args))
+        return np.asarray(mean * scale_y + mean_y), np.asarray(std * scale_y)
 
 
 @jax.jit
@@ -407,10 +408,11 @@ def expected_improvement(mean, std, best, xi: float = 0.0) -> np.ndarray:
     """
     _checks.finite_float("best", best)
     _checks.finite_float("xi", xi)
-    mean, std = np.asarray(mean, np.float32), np.asarray(std, np.float32)
+    mean, std = np.asarray(mean, np.float64), np.asarray(std, np.float64)
     if np.any(std < 0):
         raise ValueError("std must be >= 0 everywhere")
-    return np.asarray(_ei(mean, std, np.float32(best), np.float32(xi)), np.float64)
+    with jax.enable_x64():
+        return np.asarray(_ei(jnp.asarray(mean), jnp.asarray(std), jnp.float64(best), jnp.float64(xi)))
 
 
 def lower_confidence_bound(mean, std, kappa: float = 2.0) -> np.ndarray:
@@ -467,12 +469,12 @@ def bayes_opt(objective: Callable, space: dict, n_iter: int, *, n_init: int = 3,
     k_init, k_cand = jax.random.split(key)
     first = np.asarray(jax.random.uniform(k_init, (min(int(n_init), n_iter), d)), np.float64)
     cap = _capacity(n_iter)
-    xs = np.zeros((cap, d), np.float32)
-    ys = np.zeros(cap, np.float32)
-    mask = np.zeros(cap, np.float32)
+    xs, ys, mask = np.zeros((cap, d)), np.zeros(cap), np.zeros(cap)
     unit, values, history = [], [], []
-    settings = (jnp.float32(length_scale), jnp.float32(noise), jnp.float32(xi), jnp.float32(kappa),
-                jnp.bool_(acquisition == "ei"))
+    with jax.enable_x64():  # double precision: the same argmax on every CPU and GPU
+        settings = tuple(jnp.asarray(v) for v in (np.float64(length_scale), np.float64(noise), np.float64(xi),
+                                                  np.float64(kappa), np.bool_(acquisition == "ei")))
+        pool = jax.random.uniform(k_cand, (max(n_iter - len(first), 1), int(n_candidates), d), jnp.float64)
     for i in range(n_iter):
         if i < len(first):
             u = first[i]
@@ -482,9 +484,10 @@ def bayes_opt(objective: Callable, space: dict, n_iter: int, *, n_init: int = 3,
                 worst = max(v for v in values if math.isfinite(v))
                 ys[:i] = np.where(finite, values, worst)
                 mask[:i] = 1.0
-            candidates = jax.random.uniform(jax.random.fold_in(k_cand, i), (int(n_candidates), d))
-            j, score = _acquire(jnp.asarray(xs), jnp.asarray(ys), jnp.asarray(mask), candidates, *settings)
-            u = np.asarray(candidates[int(j)], np.float64)
+            with jax.enable_x64():
+                candidates = pool[i - len(first)]
+                j, score = _acquire(*(jnp.asarray(a) for a in (xs, ys, mask)), candidates, *settings)
+                u = np.asarray(candidates[int(j)], np.float64)
             history.append(BayesStep(i, u, float(score)))
         value = _call(objective, {n: float(v) for n, v in zip(names, from_unit(space, u[None])[0])})
         xs[i] = u
@@ -537,20 +540,25 @@ def random_features(x, width: int = 256, *, key, scale: float = 1.0):
 
 
 @jax.jit
-def _ridge_errors(features, onehot, labels, train_mask, l2):
-    """Validation error rate of a ridge readout fitted on the rows where `train_mask` is 1."""
+def _ridge_fold(features, onehot, labels, train_mask, l2s):
+    """Validation and training error rates of ridge readouts fitted where `train_mask` is 1, per λ.
+
+    One eigendecomposition `ΦᵀΦ/n = V diag(e) Vᵀ` per fold serves every λ:
+    `W = V diag(1/(e + λ)) Vᵀ ΦᵀY/n`.
+    """
     n_train = jnp.sum(train_mask)
     weighted = features * train_mask[:, None]
-    gram = weighted.T @ features / n_train + l2 * jnp.eye(features.shape[1], dtype=features.dtype)
-    rhs = weighted.T @ onehot / n_train
-    w = jax.scipy.linalg.solve(gram, rhs, assume_a="pos")
-    wrong = (jnp.argmax(features @ w, axis=1) != labels).astype(features.dtype)
-    val = 1.0 - train_mask
-    return (jnp.sum(wrong * val) / jnp.sum(val), jnp.sum(wrong * train_mask) / n_train)
+    e, v = jnp.linalg.eigh(weighted.T @ features / n_train)
+    projected = v.T @ (weighted.T @ onehot / n_train)
+    scores_basis = features @ v
+    val_mask = 1.0 - train_mask
 
+    def errors(l2):
+        scores = scores_basis @ (projected / (e + l2)[:, None])
+        wrong = (jnp.argmax(scores, axis=1) != labels).astype(features.dtype)
+        return jnp.sum(wrong * val_mask) / jnp.sum(val_mask), jnp.sum(wrong * train_mask) / n_train
 
-_ridge_grid = jax.jit(jax.vmap(jax.vmap(_ridge_errors, in_axes=(None, None, None, None, 0)),
-                               in_axes=(None, None, None, 0, None)))
+    return jax.vmap(errors)(l2s)
 
 
 def ridge_cv_errors(features, labels, l2s, folds) -> tuple:
@@ -598,10 +606,13 @@ def ridge_cv_errors(features, labels, l2s, folds) -> tuple:
         masks[i, train] = 1.0
     classes = int(labels.max()) + 1
     onehot = np.eye(classes)[labels]
+    val, train = np.zeros((l2s.size, len(folds))), np.zeros((l2s.size, len(folds)))
     with jax.enable_x64():
-        val, train = _ridge_grid(jnp.asarray(features), jnp.asarray(onehot), jnp.asarray(labels),
-                                 jnp.asarray(masks), jnp.asarray(l2s))
-        return np.asarray(val).T.copy(), np.asarray(train).T.copy()
+        args = (jnp.asarray(features), jnp.asarray(onehot), jnp.asarray(labels))
+        for i, mask in enumerate(masks):
+            fold_val, fold_train = _ridge_fold(*args, jnp.asarray(mask), jnp.asarray(l2s))
+            val[:, i], train[:, i] = np.asarray(fold_val), np.asarray(fold_train)
+    return val, train
 
 
 # --- objectives for the lesson ---------------------------------------------------------------
@@ -637,3 +648,22 @@ def lr_l2_standin(point: dict, *, best_lr: float = 3e-3, best_l2: float = 1e-4) 
         return math.nan
     return float(0.2 + 0.3 * (math.log10(lr) - math.log10(best_lr)) ** 2
                  + 0.05 * (math.log10(l2) - math.log10(best_l2)) ** 2)
+
+
+BUMPY_SPACE = {"lr": (1e-5, 1.0, "log")}
+"""The learning-rate range of `bumpy_lr_loss`."""
+
+
+def bumpy_lr_loss(point: dict) -> float:
+    """A one-parameter stand-in for a validation loss over the learning rate, with two valleys.
+
+    With `L = log10 lr`: `f = 0.5 + 0.06 (L + 1.5)² − 0.3 exp(−(L + 3.5)² / (2 · 0.35²))`,
+    a broad valley near `lr = 0.03` and a deeper, narrow one near `lr = 3e-4`
+    (global minimum ≈ 0.44 there).
+
+    Example:
+      >>> round(bumpy_lr_loss({"lr": 10 ** -3.5}), 2), round(bumpy_lr_loss({"lr": 10 ** -1.5}), 2)
+      (0.44, 0.5)
+    """
+    level = math.log10(point["lr"])
+    return float(0.5 + 0.06 * (level + 1.5) ** 2 - 0.3 * math.exp(-0.5 * ((level + 3.5) / 0.35) ** 2))
