@@ -607,11 +607,13 @@ def ridge_cv_errors(features, labels, l2s, folds) -> tuple:
     classes = int(labels.max()) + 1
     onehot = np.eye(classes)[labels]
     val, train = np.zeros((l2s.size, len(folds))), np.zeros((l2s.size, len(folds)))
+    padded = np.full(32 * math.ceil(l2s.size / 32), l2s[-1])  # one shape for up to 32 strengths
+    padded[:l2s.size] = l2s
     with jax.enable_x64():
         args = (jnp.asarray(features), jnp.asarray(onehot), jnp.asarray(labels))
         for i, mask in enumerate(masks):
-            fold_val, fold_train = _ridge_fold(*args, jnp.asarray(mask), jnp.asarray(l2s))
-            val[:, i], train[:, i] = np.asarray(fold_val), np.asarray(fold_train)
+            fold_val, fold_train = _ridge_fold(*args, jnp.asarray(mask), jnp.asarray(padded))
+            val[:, i], train[:, i] = np.asarray(fold_val)[:l2s.size], np.asarray(fold_train)[:l2s.size]
     return val, train
 
 

@@ -296,3 +296,15 @@ def test_the_lessons_objectives():
     assert search.important_unimportant({"a": 0.72, "b": 0.5}) == pytest.approx(1 - math.exp(-2))
     assert search.lr_l2_standin({"lr": 3e-2, "l2": 1e-4}) == pytest.approx(0.5)
     assert math.isnan(search.lr_l2_standin({"lr": 1.0, "l2": 1e-4}))
+
+
+def test_ridge_cv_errors_compile_once_for_any_number_of_strengths():
+    rng = np.random.default_rng(1)
+    features, labels = rng.normal(size=(30, 5)), rng.integers(0, 2, 30)
+    folds = kfold(30, 3)
+    ridge_cv_errors(features, labels, [1.0], folds)
+    with count_compilations() as count:
+        for l2s in ([0.1], [1e-3, 1.0, 3.0], np.geomspace(1e-6, 1, 17)):
+            val, _ = ridge_cv_errors(features, labels, l2s, folds)
+            assert val.shape == (len(l2s), 3)
+    assert count.compiles == 0
