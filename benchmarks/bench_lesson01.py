@@ -1,7 +1,7 @@
-"""Lesson 01 playground: slider latency of `LandscapePlayground` (headless Agg render).
+"""Lesson 01 playground: slider latency of `LandscapePlayground` (kernel side).
 
-For each slider, the median time from setting its value to the finished Agg
-render (recompute a 150-step trajectory, blit the path and the loss curve), over
+For each slider, the median time from setting its value to its frame ready for the
+browser (recompute a 150-step trajectory, record the path and the loss curve), over
 a sweep of its whole range including divergent learning rates. Budget: 30 ms.
 """
 
@@ -46,7 +46,7 @@ def run() -> str:
     return "\n".join([
         "## Lesson 01: landscape playground (start w1, start w2, learning rate)",
         "",
-        f"Median ms from setting a slider to the finished Agg render ({pg.steps} GD steps, "
+        f"Median ms from setting a slider to its frame ready for the browser ({pg.steps} GD steps, "
         f"two panels, blitted), budget {BUDGET_MS:.0f} ms; each slider swept over 21 values × 3.",
         "",
         "| slider | range | median ms | |",

@@ -7,7 +7,7 @@
 import jax
 import matplotlib
 
-matplotlib.use("Agg")  # headless: latency is measured to the finished Agg render
+matplotlib.use("Agg")  # headless: latency is measured to its frame ready for the browser
 
 import matplotlib.pyplot as plt  # noqa: E402
 
@@ -37,7 +37,7 @@ def run() -> str:
     return (
         "## Lesson 02 — depth\n\n"
         f"- Depth slider (DepthPlayground, {STEPS} steps, padded to MAX_DEPTH={nets.MAX_DEPTH}): "
-        f"**{latency:.1f} ms** median from setting the slider to the finished Agg render "
+        f"**{latency:.1f} ms** median from setting the slider to its frame ready for the browser "
         f"(budget 30 ms); of which training alone {compute:.1f} ms. "
         f"A full redraw of the two log-axis panels would cost {full:.1f} ms.\n"
         f"- The price of one compiled function for every depth: gradient descent at depth {DEPTH}, "

@@ -39,7 +39,7 @@ def run() -> str:
         "## Lesson 03: learning rate\n\n"
         f"Device: {device.platform} ({device.device_kind}).\n\n"
         "| what | time |\n| --- | --- |\n"
-        f"| slider move → finished Agg render (median over 25 rates from 1e-4 to 10, ×3) | {latency:.1f} ms |\n"
+        f"| slider move → frame ready for the browser (median over 25 rates from 1e-4 to 10, ×3) | {latency:.1f} ms |\n"
         f"| one 100-step gradient-descent run, depth 2 | {one_run:.2f} ms |\n"
         f"| the playground's map: {grid} rates × 100 steps, one vmap | {sweep:.1f} ms |\n"
         f"| an edge-finding sweep: 301 rates × 2000 steps | {edges:.0f} ms |\n"

@@ -31,21 +31,21 @@ def run() -> str:
     pg.controls["depth"].value = pg.max_depth
     rows.append(("gain (depth 20)", slider_latency_ms(pg, "gain", gains)))
     compute = median_ms(lambda: pg.compute(20, "xavier_normal", "tanh", 1.3), repeats=15)
-    blit = median_ms(pg.blitter.update, repeats=15)
+    blit = median_ms(pg.canvas.update, repeats=15)
     plt.close(pg.fig)
     width, batch = pg._x.shape[1], pg._x.shape[0]
     lines = [
         "## Lesson 05: initialization playground",
         "",
         f"`InitializationPlayground()` ({width} units, {batch} inputs, up to {pg.max_depth} layers): "
-        "median ms from setting a control to the finished Agg frame (forward and backward "
-        "pass, 2 × 20 histograms, blit). Budget: 30 ms.",
+        "median ms from setting a control to its frame ready for the browser (forward and backward "
+        "pass, 2 × 20 histograms, recorded for the browser). Budget: 30 ms.",
         "",
         "| control | median ms |",
         "| --- | --- |",
         *[f"| {name} | {ms:.1f} |" for name, ms in rows],
         f"| (compute only, depth 20) | {compute:.1f} |",
-        f"| (blit only) | {blit:.1f} |",
+        f"| (recording the frame only) | {blit:.1f} |",
         "",
     ]
     return "\n".join(lines)

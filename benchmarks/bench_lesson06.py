@@ -18,7 +18,7 @@ from lesson_lib.playground.optimizers import (  # noqa: E402
 
 
 def play_frames_per_second(playground, steps: int) -> float:
-    """Frames per second when the Play control steps through 0..steps (set value -> Agg render)."""
+    """Frames per second when the Play control steps through 0..steps (set value -> frame ready for the browser)."""
     control = playground.controls["step"]
     control.value = 0
     start = time.perf_counter()
@@ -54,7 +54,7 @@ def run() -> str:
     lines = [
         "## Lesson 06: optimizer race and mini-batch noise",
         "",
-        "Median ms from setting a control to the finished Agg render (target ≤ 30 ms).",
+        "Median ms from setting a control to its frame ready for the browser (target ≤ 30 ms).",
         "",
         "| control | median ms |",
         "| --- | --- |",

@@ -68,7 +68,7 @@ def run() -> str:
         "## Lesson 07: learning-rate schedules",
         "",
         f"- `SchedulePlayground()` built (every schedule compiled once): {build_s:.2f} s",
-        "- slider move (`lr`) to finished Agg render, median ms:",
+        "- slider move (`lr`) to frame ready for the browser, median ms:",
         "",
         "| schedule | ms |",
         "|---|---|",

@@ -50,7 +50,7 @@ def _timed(fn, repeats):
 
 
 def _playground_latency(result, threshold):
-    """Median ms from a slider move to the finished Agg frame in lesson 04's playground."""
+    """Median ms from a slider move to its frame ready for the browser in lesson 04's playground."""
     import matplotlib
 
     matplotlib.use("Agg")

@@ -41,36 +41,58 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+FRONT_ENDS = {
+    # front end: (module to run, app class for its options, URL of an open notebook)
+    "lab": ("jupyterlab", "LabApp", "lab/tree/{}"),
+    "notebook": ("notebook", "JupyterNotebookApp", "notebooks/{}"),
+}
+
+
 @contextmanager
-def jupyter_lab(notebooks, workdir: Path):
-    """Start JupyterLab on loopback over copies of `notebooks`; yield its base URL."""
+def jupyter_server(notebooks, workdir: Path, front_end: str = "lab", extra=()):
+    """Start JupyterLab or Notebook 7 on loopback over copies of `notebooks` (and the `extra`
+    files); yield its base URL."""
+    module, app, _ = FRONT_ENDS[front_end]
     root = workdir / "root"
-    root.mkdir()
+    root.mkdir(parents=True)
     for notebook in notebooks:
         shutil.copy(ROOT / "notebooks" / notebook, root / notebook)
+    for path in extra:
+        shutil.copy(path, root / Path(path).name)
     settings = workdir / "settings" / "@jupyterlab" / "docmanager-extension"
     settings.mkdir(parents=True)
     (settings / "plugin.jupyterlab-settings").write_text(json.dumps({"autosave": False}))
     news = workdir / "settings" / "@jupyterlab" / "apputils-extension"
     news.mkdir(parents=True)
     (news / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false"}))
+    # Extension apps read their options from config files (the command line reaches only the
+    # main app): expose window.jupyterapp in both front ends.
+    config = workdir / "config"
+    config.mkdir()
+    exposed = json.dumps({"LabApp": {"expose_app_in_browser": True},
+                          "JupyterNotebookApp": {"expose_app_in_browser": True}})
+    for name in ("jupyter_server_config.json", "jupyter_notebook_config.json"):
+        (config / name).write_text(exposed)
     port = _free_port()
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(workdir / "runtime"),
-               JUPYTER_CONFIG_DIR=str(workdir / "config"), MPLBACKEND="")
-    env.pop("MPLBACKEND")
+               JUPYTER_CONFIG_DIR=str(workdir / "config"))
+    env.pop("MPLBACKEND", None)
+    env.pop("XLA_FLAGS", None)
     command = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+        sys.executable, "-m", module, "--no-browser", "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.port={port}", f"--IdentityProvider.token={TOKEN}",
-        f"--ServerApp.root_dir={root}", "--LabApp.expose_app_in_browser=True",
-        f"--LabApp.user_settings_dir={workdir / 'settings'}",
-        f"--LabApp.workspaces_dir={workdir / 'workspaces'}",
-        "--ServerApp.open_browser=False", "--ServerApp.allow_root=True", "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        f"--ServerApp.root_dir={root}",
+        f"--{app}.user_settings_dir={workdir / 'settings'}",
+        f"--{app}.workspaces_dir={workdir / 'workspaces'}",
+        "--ServerApp.open_browser=False", "--ServerApp.allow_root=True", f"--{app}.news_url=",
+        f"--{app}.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
-    log = open(workdir / "jupyterlab.log", "w")
+    log_path = workdir / f"{front_end}.log"
+    log = open(log_path, "w")
     server = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(f"{url}/api/status?token={TOKEN}", server, workdir / "jupyterlab.log")
+        _wait_for(f"{url}/api/status?token={TOKEN}", server, log_path)
         yield url
     finally:
         server.terminate()
@@ -79,6 +101,11 @@ def jupyter_lab(notebooks, workdir: Path):
         except subprocess.TimeoutExpired:
             server.kill()
         log.close()
+
+
+def jupyter_lab(notebooks, workdir: Path):
+    """`jupyter_server` with the JupyterLab front end."""
+    return jupyter_server(notebooks, workdir, "lab")
 
 
 def _wait_for(url: str, server, log_path: Path, timeout: float = 120.0):
@@ -112,9 +139,10 @@ KERNEL_READY_JS = """() => {
 }"""
 
 
-def open_and_run_all(page, url: str, notebook: str, timeout_ms: int = 240_000):
-    """Open `notebook` in JupyterLab, run every cell, and wait until the kernel is idle again."""
-    page.goto(f"{url}/lab/tree/{notebook}?token={TOKEN}&reset")
+def open_and_run_all(page, url: str, notebook: str, timeout_ms: int = 240_000, front_end: str = "lab"):
+    """Open `notebook` in the front end, run every cell, and wait until the kernel is idle again."""
+    path = FRONT_ENDS[front_end][2].format(notebook)
+    page.goto(f"{url}/{path}?token={TOKEN}" + ("&reset" if front_end == "lab" else ""))
     page.wait_for_function("() => !!(window.jupyterapp && window.jupyterapp.shell.currentWidget)",
                            timeout=timeout_ms, polling=250)
     accept = page.locator(".jp-Dialog .jp-mod-accept")  # "Select Kernel", if the file names none
@@ -183,3 +211,95 @@ def opaque_fraction(canvas) -> float:
       for (let i = 3; i < d.length; i += 4) if (d[i] === 255) opaque++;
       return opaque / (d.length / 4);
     }""")
+
+
+PLAYGROUND_OUTPUT = ".jp-OutputArea-output:has(canvas.lesson-live-canvas)"
+
+PLOT_HASH_JS = """(root) => {
+  // A cheap hash of every live canvas under `root`: a stride of pixels, not all of them,
+  // so hashing does not slow the page it measures.
+  return [...root.querySelectorAll('canvas.lesson-live-canvas')].map((c) => {
+    if (!c.width || !c.height) return 'empty';
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let h = 2166136261 >>> 0;
+    for (let i = 0; i < d.length; i += 4 * 7) {
+      h = Math.imul(h ^ d[i] ^ (d[i + 1] << 8) ^ (d[i + 2] << 16), 16777619) >>> 0;
+    }
+    return h;
+  }).join(',');
+}"""
+
+
+def plot_hash(output) -> str:
+    """A hash of the pixels of every live canvas in `output` (an output area's locator)."""
+    return output.evaluate(PLOT_HASH_JS)
+
+
+def wait_for_plot_change(output, before: str, timeout_s: float = 10.0) -> bool:
+    """Wait until some live canvas in `output` shows other pixels than `before`; False on timeout."""
+    try:
+        output.page.wait_for_function(
+            f"([o, before]) => ({PLOT_HASH_JS})(o) !== before",
+            arg=[output.element_handle(), before], timeout=timeout_s * 1000, polling="raf")
+    except Exception:
+        return False
+    return True
+
+
+WIDE_FIGURES_JS = """() => {
+  // Figures wider than the output area that shows them: [description, figure px, area px].
+  const wide = [];
+  for (const area of document.querySelectorAll('.jp-OutputArea-output')) {
+    const room = area.clientWidth;
+    for (const c of area.querySelectorAll('canvas.lesson-live-canvas')) {
+      const w = parseFloat(c.style.width);
+      if (w > room + 1) wide.push(['playground', w, room]);
+    }
+    for (const img of area.querySelectorAll('img')) {
+      const w = img.naturalWidth / window.devicePixelRatio;
+      if (img.offsetParent && w > room + 1) wide.push(['image', w, room]);
+    }
+    for (const fig of area.querySelectorAll('.jupyter-matplotlib-figure canvas')) {
+      const box = fig.getBoundingClientRect(), outer = area.getBoundingClientRect();
+      if (box.width && box.right > outer.right + 1) wide.push(['figure', box.width, room]);
+    }
+  }
+  return wide;
+}"""
+
+
+def wide_figures(page) -> list:
+    """Every figure on the page that is wider than its output area."""
+    return page.evaluate(WIDE_FIGURES_JS)
+
+
+def visible_controls(output) -> list[tuple[str, object]]:
+    """The controls a learner can use in a playground's output: (kind, locator) pairs."""
+    controls = []
+    for kind, selector in [("slider", ".widget-slider .noUi-handle"),
+                           ("dropdown", ".widget-dropdown select"),
+                           ("play", ".widget-play button:has(.fa-play)"),
+                           ("toggle", ".widget-toggle-buttons button:not(.mod-active)"),
+                           ("button", ".widget-button:not(.widget-toggle-button)")]:
+        items = output.locator(selector)
+        for i in range(items.count()):
+            if items.nth(i).is_visible():
+                controls.append((kind, items.nth(i)))
+    return controls
+
+
+def use_control(kind: str, control) -> str:
+    """Move or press one control as a learner would; returns what was done."""
+    if kind == "slider":
+        key = key_with_room(control, page_keys=True)
+        control.focus()
+        control.press(key)
+        return f"slider {control.get_attribute('aria-valuetext') or ''} {key}"
+    if kind == "dropdown":
+        options = control.locator("option").all_inner_texts()
+        current = control.evaluate("s => s.selectedIndex")
+        choice = options[(current + 1) % len(options)]
+        control.select_option(label=choice)
+        return f"dropdown -> {choice}"
+    control.click()
+    return f"{kind} {control.inner_text() or control.get_attribute('title') or ''}".strip()

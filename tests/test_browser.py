@@ -1,23 +1,26 @@
-"""Browser smoke test: a real JupyterLab in headless Chromium answers a slider with new pixels.
+"""Every playground of every lesson, in JupyterLab and in Notebook 7, in headless Chromium.
 
-Runs notebook 03 top to bottom in JupyterLab, presses an arrow key on the
-learning-rate slider's handle, and checks inside the page that the ipympl
-canvas shows different pixels and a whole frame (not only the blitted
-artists), with no error printed by the playground.
+For each front end one server serves copies of all the lessons; each lesson is
+opened and run top to bottom (one kernel at a time). Then every visible slider,
+dropdown, Play and button of every playground is used in turn, as a learner
+would, and after each a plot must show new pixels. At the end: every live
+canvas is a whole opaque picture, no playground printed an error, and no
+figure is wider than its output area in a 1280 × 800 window.
 Skips (with how to install Chromium) when no Chromium is found, except in CI.
 """
 
 import os
+from pathlib import Path
 
 import pytest
 
 from jupyter_browser import (
-    CHROMIUM_ARGS, INSTALL_HINT, canvas_hash, find_chromium, jupyter_lab, key_with_room,
-    opaque_fraction, open_and_run_all, playground_locators, wait_for_new_pixels,
+    CHROMIUM_ARGS, FRONT_ENDS, INSTALL_HINT, PLAYGROUND_OUTPUT, find_chromium, jupyter_server,
+    open_and_run_all, opaque_fraction, plot_hash, use_control, visible_controls,
+    wait_for_plot_change, wide_figures,
 )
 
-NOTEBOOK = os.environ.get("LESSON_LIB_BROWSER_NOTEBOOK", "03_learning_rate.ipynb")
-SLIDER = os.environ.get("LESSON_LIB_BROWSER_SLIDER", "learning rate")
+NOTEBOOKS = sorted(p.name for p in (Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
 pytestmark = pytest.mark.browser
 
@@ -33,40 +36,43 @@ def browser_type_launch_args(browser_type_launch_args):
             "headless": True}
 
 
-@pytest.fixture()
-def lab(tmp_path):
-    with jupyter_lab([NOTEBOOK], tmp_path) as url:
-        yield url
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 800}}
 
 
-def _settled_hash(canvas, page, quiet_ms=800, timeout_s=30):
-    """The canvas hash once it has stopped changing for `quiet_ms` (first image arrived)."""
-    last, stable_since = canvas_hash(canvas), 0.0
-    for _ in range(int(timeout_s * 1000 / 100)):
-        page.wait_for_timeout(100)
-        current = canvas_hash(canvas)
-        stable_since = stable_since + 100 if current == last else 0
-        last = current
-        if stable_since >= quiet_ms:
-            return current
-    return last
+@pytest.fixture(scope="module", params=sorted(FRONT_ENDS))
+def server(request, tmp_path_factory):
+    with jupyter_server(NOTEBOOKS, tmp_path_factory.mktemp(request.param), request.param) as url:
+        yield request.param, url
 
 
-def test_slider_key_press_changes_the_plot(page, lab):
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_every_control_of_every_playground_changes_a_plot(page, server, notebook):
+    front_end, url = server
     page.set_default_timeout(60_000)
-    open_and_run_all(page, lab, NOTEBOOK)
-    output, handle, canvas = playground_locators(page, SLIDER)
-    handle.scroll_into_view_if_needed()
-    canvas.wait_for(state="visible")
-    before = _settled_hash(canvas, page)
-    handle.focus()
-    key = key_with_room(handle)
-    for _ in range(5):
-        handle.press(key)
-    wait_for_new_pixels(canvas, before)
-    page.wait_for_timeout(500)
-    # The whole figure is there (axes, ticks, labels), not just the blitted artists.
-    assert opaque_fraction(canvas) > 0.99
-    assert "This update failed" not in output.inner_text()
-    errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
-    assert "Traceback" not in " ".join(errors.all_inner_texts())
+    open_and_run_all(page, url, notebook, front_end=front_end)
+    outputs = page.locator(PLAYGROUND_OUTPUT)
+    assert outputs.count() >= 1, f"{notebook}: no playground shown"
+    silent = []
+    for index in range(outputs.count()):
+        output = outputs.nth(index)
+        output.scroll_into_view_if_needed()
+        output.locator("canvas.lesson-live-canvas").first.wait_for(state="visible")
+        assert wait_for_plot_change(output, "empty"), f"{notebook}: playground {index} never drew"
+        controls = visible_controls(output)
+        assert controls, f"{notebook}: playground {index} has no visible control"
+        for kind, control in controls:
+            page.wait_for_timeout(150)  # let a previous update finish drawing
+            before = plot_hash(output)
+            action = use_control(kind, control)
+            if not wait_for_plot_change(output, before):
+                silent.append(f"playground {index}: {action}")
+            if kind == "play":  # stop the animation before the next control
+                output.locator(".widget-play button:has(.fa-pause)").first.click()
+        for canvas in output.locator("canvas.lesson-live-canvas").all():
+            assert opaque_fraction(canvas) > 0.99, f"{notebook}: a canvas is not a whole picture"
+        text = output.inner_text()
+        assert "This update failed" not in text and "Traceback" not in text, text[-2000:]
+    assert not silent, f"{notebook} ({front_end}): no plot changed after " + "; ".join(silent)
+    assert not wide_figures(page), f"{notebook} ({front_end}): figures wider than the output area"

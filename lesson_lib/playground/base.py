@@ -21,13 +21,18 @@ def _in_colab() -> bool:
 def setup_notebook(cache_dir: str | None = None) -> str:
     """Prepare a lesson notebook: live plots and a persistent JAX compilation cache.
 
-    Uses ipympl (`%matplotlib widget`) so figures update in place; on Colab it
-    first enables the custom widget manager ipympl needs, and where ipympl is
-    unavailable it falls back to the inline backend (playgrounds then redraw
-    whole images). Call it once at the top of a notebook. Returns the backend
-    in use: "ipympl" or "inline".
+    Static figures use ipympl (`%matplotlib widget`); on Colab it first enables
+    the custom widget manager ipympl needs, and where ipympl is unavailable it
+    falls back to the inline backend. Playgrounds draw on their own canvas
+    (`LiveCanvas`, an anywidget) either way. Call it once at the top of a
+    notebook. Returns the backend in use: "ipympl" or "inline".
+
+    The compilation cache lives in `cache_dir`, else `$LESSON_LIB_JAX_CACHE`,
+    else `~/.cache/lesson_lib/jax`: a second opening of a lesson compiles
+    nothing. This is the only global setting it changes, and only when called.
     """
-    cache_dir = cache_dir or os.path.join(os.path.expanduser("~"), ".cache", "lesson_lib", "jax")
+    cache_dir = cache_dir or os.environ.get("LESSON_LIB_JAX_CACHE") or os.path.join(
+        os.path.expanduser("~"), ".cache", "lesson_lib", "jax")
     jax.config.update("jax_compilation_cache_dir", cache_dir)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
     from IPython import get_ipython
