@@ -19,9 +19,11 @@ loop, without leaving the device each step:
   activations on the validation set and of the backpropagated gradients
   `∂L_i/∂h` (log10 of their size).
 
-The run is cut into chunks (one `lax.scan` each, compiled once per chunk
-shape); after each chunk `on_chunk(record_so_far)` may update a live figure,
-and `progress=True` shows a tqdm bar over the chunks. Learning rate,
+Every block of `every` steps is one compiled `lax.scan`, and the checks
+between blocks one more compiled function, shared by every batch size; the
+metrics stay on the device until a chunk of blocks ends. After each chunk
+`on_chunk(record_so_far)` may update a live figure, and `progress=True` shows
+a tqdm bar. Learning rate,
 initial weights, L2 strength and data are traced: new values never recompile.
 """
 
@@ -263,10 +265,10 @@ def ratio_verdict(ratio: float) -> str:
 
 
 def _histogram(values, edges):
-    edges = jnp.asarray(edges, jnp.float32)
-    clipped = jnp.clip(values.ravel(), edges[0], edges[-1])
-    counts, _ = jnp.histogram(clipped, bins=edges)
-    return counts.astype(jnp.int32)
+    """Counts of `values` in the uniform bins `edges`; values outside land in the end bins."""
+    lo, hi, bins = float(edges[0]), float(edges[-1]), len(edges) - 1
+    idx = jnp.clip(jnp.floor((values.ravel() - lo) * (bins / (hi - lo))), 0, bins - 1).astype(jnp.int32)
+    return jnp.zeros(bins, jnp.int32).at[idx].add(1)
 
 
 def _evaluate(params, x, y, x_val, y_val, *, nonlinearity, histograms):
@@ -300,11 +302,9 @@ def _evaluate(params, x, y, x_val, y_val, *, nonlinearity, histograms):
 _evaluate_jit = jax.jit(_evaluate, static_argnames=("nonlinearity", "histograms"))
 
 
-@partial(jax.jit, static_argnames=("update_fn", "nonlinearity", "every", "blocks", "batch_size",
-                                   "histograms"))
-def _chunk(params, opt_state, first_block, key, data, l2, *, update_fn, nonlinearity, every, blocks,
-           batch_size, histograms):
-    x, y, x_val, y_val = data
+@partial(jax.jit, static_argnames=("update_fn", "nonlinearity", "every", "batch_size"))
+def _block(params, opt_state, first_step, key, x, y, l2, *, update_fn, nonlinearity, every, batch_size):
+    """`every` training steps in one `lax.scan`: the parameters after them and per-step metrics."""
     n = x.shape[0]
 
     def step(carry, t):
@@ -315,14 +315,9 @@ def _chunk(params, opt_state, first_block, key, data, l2, *, update_fn, nonlinea
         ratio = _ratio(_norms(updates), _norms(params))
         return (optax.apply_updates(params, updates), state), (loss, ratio, _norms(grads))
 
-    def block(carry, b):
-        ev = _evaluate(carry[0], x, y, x_val, y_val, nonlinearity=nonlinearity, histograms=histograms)
-        carry, per_step = lax.scan(step, carry, b * every + jnp.arange(every))
-        return carry, (ev, per_step)
-
-    (params, opt_state), (evals, per_step) = lax.scan(
-        block, (params, opt_state), first_block + jnp.arange(blocks))
-    return params, opt_state, evals, per_step
+    (params, opt_state), (loss, ratio, gnorm) = lax.scan(
+        step, (params, opt_state), first_step + jnp.arange(every))
+    return params, opt_state, {"loss": loss, "ratio": ratio, "grad_norm": gnorm}
 
 
 def _strong(leaf):
@@ -330,26 +325,25 @@ def _strong(leaf):
     return lax.convert_element_type(leaf, jnp.float32) if getattr(leaf, "weak_type", False) else leaf
 
 
-def _assemble(parts, final_eval, names, every, batch_size, n_train, params, histograms):
-    def cat(key, from_evals=True):
-        arrays = [np.asarray(p[0 if from_evals else 1][key]) for p in parts]
-        if from_evals and final_eval is not None:
-            arrays.append(np.asarray(final_eval[key])[None])
-        if not arrays:
-            return np.zeros((0,))
-        return np.concatenate(arrays) if from_evals else np.concatenate(
-            [a.reshape(-1, *a.shape[2:]) for a in arrays])
+def _assemble(evals, per_step, names, every, batch_size, n_train, params, histograms):
+    """A `Record` from the per-checkpoint `evals` and per-block `per_step` dicts (NumPy)."""
+    def stack(key):
+        return np.stack([e[key] for e in evals]) if evals else np.zeros((0,))
 
-    loss = cat("loss", False)
+    def cat(key):
+        return np.concatenate([p[key] for p in per_step]) if per_step else np.zeros((0,))
+
+    loss = cat("loss")
     bad = np.flatnonzero(~np.isfinite(loss))
-    evals = {k: cat(k) for k in ("train_acc", "val_acc", "val_loss", "saturated")}
     return Record(
-        loss=loss, update_ratio=cat("ratio", False), grad_norm=cat("grad_norm", False),
-        eval_steps=np.arange(len(evals["train_acc"])) * every,
-        act_hist=cat("act_hist") if histograms else None,
-        grad_hist=cat("grad_hist") if histograms else None,
+        loss=loss, update_ratio=cat("ratio"), grad_norm=cat("grad_norm"),
+        eval_steps=np.arange(len(evals)) * every,
+        train_acc=stack("train_acc"), val_acc=stack("val_acc"), val_loss=stack("val_loss"),
+        saturated=stack("saturated"),
+        act_hist=stack("act_hist") if histograms else None,
+        grad_hist=stack("grad_hist") if histograms else None,
         names=names, every=every, batch_size=batch_size, n_train=n_train,
-        diverged_at=int(bad[0]) if bad.size else None, final_params=params, **evals)
+        diverged_at=int(bad[0]) if bad.size else None, final_params=params)
 
 
 def train_monitored(params0, optimizer: optax.GradientTransformation, steps: int, *, data, val, key,
@@ -430,34 +424,35 @@ def train_monitored(params0, optimizer: optax.GradientTransformation, steps: int
     opt_state = optimizer.init(params)
     names = leaf_names(params)
     blocks_total, per_chunk = steps // every, chunk // every
-    sizes = [per_chunk] * (blocks_total // per_chunk) + (
-        [blocks_total % per_chunk] if blocks_total % per_chunk else [])
+    x, y, x_val, y_val = arrays
     l2 = jnp.float32(l2)
-    data4 = tuple(arrays)
-    parts, first = [], 0
+    evaluate = partial(_evaluate_jit, x=x, y=y, x_val=x_val, y_val=y_val, nonlinearity=nonlinearity,
+                       histograms=bool(histograms))
+    kwargs = dict(update_fn=optimizer.update, nonlinearity=nonlinearity, every=int(every),
+                  batch_size=batch_size)
+    evals, per_step = [], []
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=steps, unit="step", desc="training")
-    kwargs = dict(update_fn=optimizer.update, nonlinearity=nonlinearity, every=int(every),
-                  batch_size=batch_size, histograms=bool(histograms))
-    for size in sizes:
-        params, opt_state, evals, per_step = _chunk(
-            params, opt_state, jnp.int32(first), key, data4, l2, blocks=size, **kwargs)
-        loss, ratio, gnorm = per_step
-        parts.append((jax.device_get(evals), {"loss": np.asarray(loss), "ratio": np.asarray(ratio),
-                                              "grad_norm": np.asarray(gnorm)}))
-        first += size
+    for first in range(0, blocks_total, per_chunk):
+        pending_evals, pending_steps = [], []
+        for b in range(first, min(first + per_chunk, blocks_total)):
+            pending_evals.append(evaluate(params))
+            params, opt_state, metrics = _block(params, opt_state, jnp.int32(b * every), key, x, y, l2,
+                                                **kwargs)
+            pending_steps.append(metrics)
+        evals += jax.device_get(pending_evals)  # the chunk leaves the device here, at once
+        per_step += jax.device_get(pending_steps)
         if bar is not None:
-            bar.update(size * every)
-        if on_chunk is not None and first < blocks_total:
-            on_chunk(_assemble(parts, None, names, every, batch_size, n_train, params, histograms))
+            bar.update(len(pending_steps) * every)
+        if on_chunk is not None and first + per_chunk < blocks_total:
+            on_chunk(_assemble(evals, per_step, names, every, batch_size, n_train, params, histograms))
     if bar is not None:
         bar.close()
-    final = jax.device_get(_evaluate_jit(params, *data4, nonlinearity=nonlinearity,
-                                         histograms=bool(histograms)))
-    record = _assemble(parts, final, names, every, batch_size, n_train, params, histograms)
+    evals.append(jax.device_get(evaluate(params)))
+    record = _assemble(evals, per_step, names, every, batch_size, n_train, params, histograms)
     if on_chunk is not None:
         on_chunk(record)
     return record

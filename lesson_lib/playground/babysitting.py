@@ -1,0 +1,163 @@
+"""Lesson 09's playground and live dashboard: a training run's vital signs for any setting.
+
+`BabysittingPlayground` has three controls — the learning rate (log slider),
+the initialization scale (a log slider multiplying a fixed Glorot draw) and the
+L2 strength — and trains a small tanh MLP on the bundled digits afresh on
+every move (`monitor.train_monitored`, a short run of a few hundred steps that
+takes tens of milliseconds once compiled; every control is a traced value, so
+no move recompiles). It shows the dashboard of `plots.monitor.Dashboard`:
+mini-batch loss, train and validation accuracy, update/weight ratios.
+
+`LiveDashboard` is the same dashboard as a widget that follows a long run
+chunk by chunk: display it, then pass its `update` as `on_chunk`.
+"""
+
+import jax
+import numpy as np
+
+from lesson_lib import _checks, mlp, monitor, optim
+from lesson_lib.playground.base import Playground, float_slider, log_slider
+from lesson_lib.playground.canvas import LiveCanvas
+from lesson_lib.plots.monitor import Dashboard
+
+__all__ = ["BabysittingPlayground", "LiveDashboard", "status_line", "ratios_verdict", "SIZES", "scaled_params"]
+
+SIZES = (64, 32, 32, 10)
+"""The lesson's network: 64 pixels, two tanh layers of 32 units, 10 classes."""
+
+LR_RANGE = (1e-4, 10.0)
+SCALE_RANGE = (1e-2, 30.0)
+L2_RANGE = (0.0, 0.1)
+
+
+def scaled_params(base, scale: float):
+    """`base` with every weight matrix multiplied by `scale` (biases unchanged)."""
+    return [{"w": scale * layer["w"], "b": layer["b"]} for layer in base]
+
+
+def status_line(lr: float, scale: float, l2: float, record: monitor.Record) -> str:
+    """One line: the settings, the end of the run, and the verdict on the update/weight ratio.
+
+    Example:
+      >>> rec = monitor.Record(np.array([2.3, 0.5]), np.array([[1.0, 2e-3], [1.0, 2e-3]]), np.ones((2, 2)),
+      ...     np.array([0, 2]), np.array([0.1, 0.9]), np.array([0.1, 0.85]), np.array([2.3, 0.6]),
+      ...     np.zeros((2, 1)), None, None, ("b1", "w1"), 2, 32, 1000, None, None)
+      >>> status_line(0.1, 1.0, 0.0, rec)
+      'lr 1.0e-01, init ×1, L2 0 | train acc 0.90, val acc 0.85 | update/weight w1 2e-03: healthy'
+    """
+    ratios = record.weight_ratio()
+    end = "diverged" if record.diverged_at is not None else (
+        f"train acc {record.train_acc[-1]:.2f}, val acc {record.val_acc[-1]:.2f}")
+    shown = ", ".join(f"{name} {value:.0e}" for name, value in ratios.items())
+    return (f"lr {lr:.1e}, init ×{scale:.2g}, L2 {l2:.3g} | {end} | "
+            f"update/weight {shown}: {ratios_verdict(ratios)}")
+
+
+def ratios_verdict(ratios: dict) -> str:
+    """One verdict for all layers: "too high" if any layer's ratio is, "too low" if every layer's is.
+
+    Example:
+      >>> ratios_verdict({"w1": 1e-6, "w2": 0.3}), ratios_verdict({"w1": 1e-6, "w2": 1e-5})
+      ('too high', 'too low')
+    """
+    verdicts = [monitor.ratio_verdict(v) for v in ratios.values()]
+    if "too high" in verdicts:
+        return "too high"
+    if verdicts and all(v == "too low" for v in verdicts):
+        return "too low"
+    return "healthy"
+
+
+class LiveDashboard:
+    """The dashboard of a run as a live widget: display it, then train with `on_chunk=live.update`.
+
+    Example:
+      >>> import matplotlib; matplotlib.use("Agg")
+      >>> live = LiveDashboard(400, title="a run")
+      >>> live.frames
+      0
+    """
+
+    def __init__(self, steps: int, *, layers: int = len(SIZES) - 1, title: str = "Training run"):
+        self.dashboard = Dashboard(steps, layers=layers, title=title)
+        self.fig = self.dashboard.fig
+        self.canvas = LiveCanvas(self.fig, self.dashboard.artists)
+        self.frames = 0
+
+    def update(self, record: monitor.Record):
+        """Show the record so far (a callback for `train_monitored(..., on_chunk=...)`)."""
+        self.dashboard.update(record)
+        self.canvas.update()
+        self.frames += 1
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        import base64
+
+        import ipywidgets as widgets
+
+        bundle = dict(widgets.VBox([self.canvas])._repr_mimebundle_(include=include, exclude=exclude) or {})
+        bundle["image/png"] = base64.b64encode(self.canvas.png()).decode("ascii")
+        bundle["text/plain"] = "A live dashboard of a training run. (Run the notebook to watch it.)"
+        return bundle
+
+
+class BabysittingPlayground(Playground):
+    """Learning rate, initialization scale and L2 strength driving a training run's dashboard.
+
+    Args:
+      digits: a `monitor.Digits` split (default `monitor.load_digits_split()`,
+        1000 training and 500 validation images).
+      steps: steps per run (a multiple of `every`).
+      every: steps between accuracy checks.
+      batch_size: examples per step.
+      lr, scale, l2: the controls' starting values.
+      seed: seeds the initial weights and the mini-batches (the same for every move).
+
+    Attributes (besides `Playground`'s):
+      record: the current run's `monitor.Record`.
+      dashboard: the `plots.monitor.Dashboard` drawn.
+    """
+
+    def __init__(self, digits: monitor.Digits | None = None, *, steps: int = 160, every: int = 20,
+                 batch_size: int = 32, lr: float = 0.1, scale: float = 1.0, l2: float = 0.0,
+                 seed: int = 0):
+        _checks.int_in_range("every", every, 1)
+        _checks.int_in_range("steps", steps, every)
+        if steps % every:
+            raise ValueError(f"steps must be a multiple of every ({every}), got {steps}")
+        _checks.int_in_range("batch_size", batch_size, 1)
+        for name, value, (low, high) in (("lr", lr, LR_RANGE), ("scale", scale, SCALE_RANGE),
+                                         ("l2", l2, L2_RANGE)):
+            _checks.finite_float(name, value)
+            if not low <= float(value) <= high:
+                raise ValueError(f"{name} must lie in [{low}, {high}], got {value!r}")
+        _checks.int_in_range("seed", seed, 0)
+        self.digits = digits if digits is not None else monitor.load_digits_split()
+        self._base = mlp.init_mlp(jax.random.key(seed), SIZES)
+        self._key = jax.random.key(seed + 1)
+        self._run_kwargs = dict(data=(self.digits.x, self.digits.y),
+                                val=(self.digits.x_val, self.digits.y_val), every=int(every),
+                                batch_size=int(batch_size), histograms=True)
+        self._steps = int(steps)
+        self.record = None
+        self.dashboard = Dashboard(self._steps, layers=len(SIZES) - 1,
+                                   title=f"A {'–'.join(map(str, SIZES))} tanh network on the digits, "
+                                         f"{steps} steps of batch {batch_size}")
+        controls = {
+            "lr": log_slider("learning rate", lr, *LR_RANGE),
+            "scale": log_slider("init scale", scale, *SCALE_RANGE),
+            "l2": float_slider("L2 strength", l2, *L2_RANGE, 0.005, readout_format=".3f"),
+        }
+        controls["scale"].readout_format = ".2g"
+        super().__init__(self.dashboard.fig, controls, artists=self.dashboard.artists)
+
+    def run(self, lr: float, scale: float, l2: float) -> monitor.Record:
+        """Train with these settings and return the `Record` (no drawing)."""
+        return monitor.train_monitored(
+            scaled_params(self._base, float(scale)), optim.make("sgd", learning_rate=float(lr)),
+            self._steps, key=self._key, l2=float(l2), **self._run_kwargs)
+
+    def draw(self, lr, scale, l2):
+        self.record = self.run(lr, scale, l2)
+        self.dashboard.update(self.record)
+        self.status.value = status_line(float(lr), float(scale), float(l2), self.record)
