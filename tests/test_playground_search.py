@@ -81,7 +81,7 @@ def test_bayes_view_matches_gp_posterior(bayes):
 
 def test_bayes_step_control_and_status(bayes):
     step = bayes.controls["step"]
-    assert isinstance(step, widgets.Play) and (step.min, step.max) == (2, 8)
+    assert isinstance(step, widgets.IntSlider) and (step.min, step.max) == (2, 8)
     step.value = 4
     assert bayes.status.value.startswith("4 evaluations, best so far ")
     assert "next: lr = " in bayes.status.value

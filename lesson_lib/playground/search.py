@@ -9,14 +9,13 @@ the points each method tried for the first seed (right). A grid with budget
 
 `BayesStepPlayground` runs one Bayesian optimisation of a one-parameter
 objective when it is built and keeps the surrogate after every evaluation; the
-step control (Play or drag) shows the surrogate's mean and ±2 standard
+step slider shows the surrogate's mean and ±2 standard
 deviations, the evaluations so far, the expected improvement and the next
 point chosen.
 """
 
 import math
 
-import ipywidgets as widgets
 import jax
 import matplotlib.pyplot as plt
 import numpy as np
@@ -179,7 +178,7 @@ class BayesStepPlayground(Playground):
     """
 
     def __init__(self, objective=None, space=None, *, n_iter: int = 12, n_init: int = 2, key=None,
-                 grid: int = 300, interval_ms: int = 700):
+                 grid: int = 300):
         objective = search.bumpy_lr_loss if objective is None else objective
         space = search.BUMPY_SPACE if space is None else space
         names = search.check_space(space)[0]
@@ -230,15 +229,9 @@ class BayesStepPlayground(Playground):
         (self.ei_line,) = ax_acq.plot(self.xs, self.eis[0], color="C2", lw=2, animated=True)
         self.next_line = ax_acq.axvline(self.xs[0], color="C3", ls=":", lw=1.5, animated=True)
         self.ax_gp, self.ax_acq = ax_gp, ax_acq
-        controls = {"step": widgets.Play(value=self.n_init, min=self.n_init, max=self.n_iter, step=1,
-                                         interval=int(interval_ms), description="step")}
-        self.step_slider = int_slider("evaluations so far", self.n_init, self.n_init, self.n_iter)
-        widgets.jslink((controls["step"], "value"), (self.step_slider, "value"))
+        controls = {"step": int_slider("evaluations so far", self.n_init, self.n_init, self.n_iter)}
         artists = [self.band, self.mean_line, self.seen, self.next_gp, self.ei_line, self.next_line]
         super().__init__(fig, controls, artists=artists)
-
-    def control_rows(self):
-        return [widgets.HBox([self.controls["step"], self.step_slider])]
 
     def draw(self, step):
         k = int(step)
