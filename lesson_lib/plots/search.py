@@ -81,7 +81,7 @@ def points_figure(results: dict, objective_grid=None, *, title: str = "Where eac
                     label=f"best: {r.best_value:.2g}")
         _style_axis(ax, r.space, names[0], "x")
         _style_axis(ax, r.space, names[1], "y")
-        ax.set_title(f"{label}: {len(r.points)} evaluations", fontsize=10)
+        ax.set_title(f"{label}: {len(r.points)} evaluations", fontsize=10, pad=12)
         ax.legend(loc="lower left", fontsize=8)
     fig.suptitle(title, fontsize=11)
     return fig
