@@ -39,10 +39,13 @@ $(VENV)/.test: pyproject.toml $(SERVER_EXT_CONFIG) | $(BIN)/python
 lab: $(VENV)/.notebook
 	$(BIN)/jupyter lab $(ROOT_ARGS) $(LAB_ARGS) notebooks/
 
-## test: unit tests, doctests, strict nbval over every notebook (on two instruction sets), browser test
+## test: unit tests, doctests, strict nbval over every notebook (on two instruction sets), browser tests
+# Three runs: the other instruction set first; then everything else but the browser; then the
+# browser tests, whose lessons then start from a warm JAX compilation cache.
 test: $(VENV)/.test
 	$(OTHER_ISA) $(BIN)/python -m pytest -n 2 --dist loadfile notebooks $(NBVAL) $(PYTEST_FLAGS)
-	$(BIN)/python -m pytest -n 2 --dist loadfile tests lesson_lib notebooks --doctest-modules $(NBVAL) $(PYTEST_FLAGS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests lesson_lib notebooks --doctest-modules $(NBVAL) -m "not browser" $(PYTEST_FLAGS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests -m browser $(PYTEST_FLAGS)
 
 ## unit: unit tests and doctests only (fast)
 unit: $(VENV)/.test
