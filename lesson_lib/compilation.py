@@ -9,6 +9,8 @@ from contextlib import contextmanager
 
 import jax.monitoring
 
+__all__ = ["CompilationCount", "count_compilations"]
+
 _COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
 _TRACE_EVENT = "/jax/core/compile/jaxpr_trace_duration"
 

@@ -11,6 +11,8 @@ import jax.numpy as jnp
 
 from lesson_lib import _checks
 
+__all__ = ["linear_regression_data", "moments"]
+
 
 @partial(jax.jit, static_argnames="n")
 def _sample(key, slope, noise, *, n):

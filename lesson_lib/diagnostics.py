@@ -8,7 +8,7 @@ every step overshoots further than the last.
 """
 
 import math
-from functools import partial
+from functools import lru_cache, partial
 from typing import Callable, NamedTuple
 
 import jax
@@ -17,6 +17,21 @@ import numpy as np
 from jax.flatten_util import ravel_pytree
 
 from lesson_lib import _checks
+
+__all__ = [
+    "sharpness",
+    "max_stable_lr",
+    "DIVERGENCE_FACTOR",
+    "LRRangeResult",
+    "smoothed_losses",
+    "lr_range_test",
+    "Diagnosis",
+    "diagnose",
+    "Outcomes",
+    "sweep_outcomes",
+    "Boundaries",
+    "boundaries",
+]
 
 
 @partial(jax.jit, static_argnums=0)
@@ -70,8 +85,7 @@ def max_stable_lr(loss_fn: Callable, params, *, args: tuple = ()) -> float:
 # ---------------------------------------------------------------------------
 # The learning-rate range test (lesson 07).
 
-from functools import lru_cache as _lru_cache  # noqa: E402
-from typing import NamedTuple as _NamedTuple  # noqa: E402
+
 
 DIVERGENCE_FACTOR = 4.0
 """The range test stops once the loss exceeds this many times its smoothed minimum."""
@@ -79,7 +93,7 @@ DIVERGENCE_FACTOR = 4.0
 _DIVERGENCE_RUN = 3  # ... for this many points in a row (a lone spike is not divergence)
 
 
-class LRRangeResult(_NamedTuple):
+class LRRangeResult(NamedTuple):
     """The outcome of `lr_range_test`, cut where the loss diverged.
 
     Attributes:
@@ -152,7 +166,7 @@ def _divergence_cut(raw, smoothed) -> int:
     return len(raw) if not starts.size else int(starts[0]) + 1
 
 
-@_lru_cache(maxsize=64)
+@lru_cache(maxsize=64)
 def _range_schedule(min_lr: float, max_lr: float, steps: int):
     # One function object per sweep: repeating a test reuses its compiled loop.
     from lesson_lib import schedules

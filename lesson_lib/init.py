@@ -33,6 +33,22 @@ import numpy as np
 
 from lesson_lib import _checks
 
+__all__ = [
+    "GAINS",
+    "gain",
+    "check_shape",
+    "xavier_std",
+    "he_std",
+    "constant",
+    "normal",
+    "uniform",
+    "xavier_normal",
+    "xavier_uniform",
+    "he_normal",
+    "he_uniform",
+    "orthogonal",
+]
+
 Initializer = Callable[..., jax.Array]
 
 GAINS = {"linear": 1.0, "tanh": 5.0 / 3.0, "relu": math.sqrt(2.0)}

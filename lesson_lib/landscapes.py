@@ -16,6 +16,18 @@ import numpy as np
 from lesson_lib import _checks
 from lesson_lib.nets import narrow_loss_on
 
+__all__ = [
+    "Surface",
+    "grid",
+    "gradient_field",
+    "narrow_landscape",
+    "hessian_eigenvalues",
+    "classify_critical_point",
+    "ill_conditioned_quadratic",
+    "rosenbrock",
+    "saddle",
+]
+
 
 class Surface(NamedTuple):
     """A function sampled on a grid: `z[i, j] = f([x[j], y[i]])` (matplotlib's layout)."""

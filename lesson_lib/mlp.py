@@ -16,6 +16,8 @@ from jax import lax
 
 from lesson_lib import _checks
 
+__all__ = ["ACTIVATIONS", "activation", "init_mlp", "mlp_apply", "mlp_activations"]
+
 ACTIVATIONS: dict[str, Callable] = {
     "linear": lambda z: z,
     "tanh": jnp.tanh,

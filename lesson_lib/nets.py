@@ -19,6 +19,22 @@ import numpy as np
 
 from lesson_lib import _checks
 
+__all__ = [
+    "MAX_DEPTH",
+    "check_depth",
+    "init_narrow",
+    "narrow_predict",
+    "narrow_loss",
+    "depth_mask",
+    "pad_narrow",
+    "masked_weights",
+    "masked_narrow_loss",
+    "NarrowSolution",
+    "narrow_solution",
+    "balanced_minimum",
+    "narrow_loss_on",
+]
+
 MAX_DEPTH = 100
 
 

@@ -47,6 +47,19 @@ import optax
 
 from lesson_lib import _checks
 
+__all__ = [
+    "AdagradState",
+    "scale_by_adagrad",
+    "AdamState",
+    "scale_by_adam_uncorrected",
+    "RpropState",
+    "rprop_updates",
+    "NAMES",
+    "defaults",
+    "make",
+    "hyperparams",
+]
+
 # ---------------------------------------------------------------------------
 # Update rules optax does not provide with the lessons' conventions.
 

@@ -58,6 +58,19 @@ import numpy as np
 
 from lesson_lib import _checks
 
+__all__ = [
+    "CYCLICAL_MODES",
+    "constant",
+    "step_decay",
+    "exponential_decay",
+    "inverse_time_decay",
+    "cyclical",
+    "sgdr",
+    "one_cycle",
+    "exponential_ramp",
+    "values",
+]
+
 Schedule = Callable[[jax.typing.ArrayLike], jax.Array]
 
 CYCLICAL_MODES = ("triangular", "triangular2", "exp_range")

@@ -39,6 +39,19 @@ from tqdm.auto import tqdm
 from lesson_lib import _checks, nets, train
 from lesson_lib.nets import NarrowSolution, narrow_solution  # noqa: F401  (public here too)
 
+__all__ = [
+    "CHUNK_BYTES",
+    "chunk_plan",
+    "grid_sweep",
+    "SweepResult",
+    "first_nonfinite",
+    "depth_lr_sweep",
+    "steps_to_converge",
+    "BestLR",
+    "best_lr_per_depth",
+    "lr_sweep",
+]
+
 CHUNK_BYTES = 256 * 2**20
 """Default memory bound of one chunk's output (about 256 MB)."""
 

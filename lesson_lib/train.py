@@ -17,6 +17,15 @@ from jax import lax
 
 from lesson_lib import _checks
 
+__all__ = [
+    "Trajectory",
+    "optimize",
+    "sgd_state",
+    "gradient_descent",
+    "loss_curve",
+    "first_step_below",
+]
+
 
 class Trajectory(NamedTuple):
     """The record of one training run.

@@ -18,6 +18,8 @@ from lesson_lib import data, nets
 from lesson_lib.exercises.narrow_net import _check_data
 from lesson_lib.exercises import CheckResult, call_answer, check_close, failed, passed
 
+__all__ = ["reference_layer_gradients", "check_layer_gradients"]
+
 _GENERAL_HINT = (
     "∂L/∂w_k = (product of all weights except w_k) · dL/dp, with p = ∏ w and "
     "dL/dp = -2·mean(x·(y - p·x)). Return one number per layer."

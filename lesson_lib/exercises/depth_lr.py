@@ -15,6 +15,8 @@ from lesson_lib import _checks, diagnostics, nets
 from lesson_lib.exercises import CheckResult, call_answer, failed, passed
 from lesson_lib.sweep import SweepResult, best_lr_per_depth, narrow_solution, steps_to_converge
 
+__all__ = ["format_lr", "check_best_lr", "reference_edge_of_stability", "check_edge_of_stability"]
+
 
 def format_lr(lr: float) -> str:
     """A learning rate in a checker's message: `3.2e-02`, or `inf` (no plotting stack needed).

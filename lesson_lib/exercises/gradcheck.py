@@ -16,6 +16,8 @@ import numpy as np
 from lesson_lib.exercises import CheckResult, call_answer, failed, passed
 from lesson_lib.gradcheck import numerical_gradient, relative_error
 
+__all__ = ["H", "check_numerical_grad"]
+
 H = 1e-5
 
 

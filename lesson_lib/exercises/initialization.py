@@ -15,6 +15,14 @@ import math
 from lesson_lib import _checks, init
 from lesson_lib.exercises import CheckResult, call_answer, check_close, failed, passed
 
+__all__ = [
+    "XAVIER_CASES",
+    "check_xavier_std",
+    "relu_depth_std",
+    "RELU_CASES",
+    "check_relu_depth_std",
+]
+
 XAVIER_CASES = ((256, 256, 1.0), (100, 300, 1.0), (784, 10, 5.0 / 3.0), (3, 5, math.sqrt(2.0)))
 
 

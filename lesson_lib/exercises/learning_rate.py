@@ -15,6 +15,8 @@ import numpy as np
 from lesson_lib import data, diagnostics, nets
 from lesson_lib.exercises import CheckResult, call_answer, failed, passed
 
+__all__ = ["reference_max_stable_lr", "check_max_stable_lr"]
+
 # A few data sets that differ in spread (mean x²) and slope; all of the lesson's size, so
 # the reference Hessian compiles once.
 _CASES = (

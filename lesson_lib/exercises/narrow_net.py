@@ -22,6 +22,8 @@ from lesson_lib.data import linear_regression_data
 from lesson_lib.exercises import CheckResult, call_answer, check_close, failed, passed
 from lesson_lib.nets import narrow_loss
 
+__all__ = ["CHECK_POINTS", "reference_grad", "check_grad_w"]
+
 # Points chosen so that every slip the checker names gives a different answer:
 # w1 != ±w2 (a swap shows), the product on both sides of the valley (a sign
 # error shows) and one point on an axis.

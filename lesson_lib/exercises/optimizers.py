@@ -16,6 +16,8 @@ from lesson_lib import _checks, optim
 from lesson_lib.exercises import CheckResult, call_answer, check_close, failed, passed
 from lesson_lib.train import optimize
 
+__all__ = ["check_momentum_step", "check_adam_step"]
+
 _CURVATURE = np.array([1.0, 10.0])
 _START = np.array([1.0, -0.5])
 _STEPS = 5

@@ -13,6 +13,8 @@ import numpy as np
 from lesson_lib import diagnostics, schedules
 from lesson_lib.exercises import CheckResult, call_answer, failed, passed
 
+__all__ = ["TRIANGULAR_CASES", "check_triangular", "check_smoothing"]
+
 TRIANGULAR_CASES = ((0.001, 0.006, 5), (0.1, 1.0, 3), (0.01, 0.02, 1))
 """(base_lr, max_lr, step_size_up) settings the triangular checker tries."""
 

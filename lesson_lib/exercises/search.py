@@ -13,6 +13,8 @@ import numpy as np
 from lesson_lib import search
 from lesson_lib.exercises import CheckResult, call_answer, failed, passed
 
+__all__ = ["reference_log_uniform", "check_log_uniform"]
+
 _CASES = ((1e-4, 1.0), (1e-6, 10.0), (0.5, 8.0))
 _U = np.array([0.0, 0.1, 0.25, 0.5, 0.77, 1.0])
 

@@ -9,6 +9,8 @@ import jax
 
 from lesson_lib.playground.canvas import LiveCanvas
 
+__all__ = ["setup_notebook", "log_slider", "float_slider", "int_slider", "Playground"]
+
 
 def _in_colab() -> bool:
     try:

@@ -21,6 +21,19 @@ from lesson_lib.plots import LossCurve, format_lr, loss_axes, visible_losses
 from lesson_lib.playground.base import Playground, int_slider
 from lesson_lib.playground.landscape import check_data
 
+__all__ = [
+    "LR",
+    "STEPS",
+    "INIT",
+    "THRESHOLD",
+    "SLIDER_MAX_DEPTH",
+    "LOSS_YLIM",
+    "PRODUCT_YLIM",
+    "FIGSIZE",
+    "status_line",
+    "DepthPlayground",
+]
+
 LR = 0.003
 """The one learning rate used at every depth: below `2/λ_max ≈ 0.0038` at depth 50's minimum."""
 

@@ -18,6 +18,8 @@ from lesson_lib.plots import LossCurve, format_lr, loss_axes
 from lesson_lib.plots.learning_rate import MAX_WIDTH, depth_lr_heatmap
 from lesson_lib.sweep import SweepResult, steps_to_converge
 
+__all__ = ["describe_cell", "DepthLRPlayground"]
+
 def describe_cell(result: SweepResult, times, i: int, j: int, threshold: float) -> str:
     """A one-line verdict on run `(depth index i, lr index j)`."""
     depth, lr = int(result.depths[i]), float(result.lrs[j])

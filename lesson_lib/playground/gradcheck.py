@@ -20,6 +20,16 @@ from lesson_lib.gradcheck import error_vs_h, verdict_of
 from lesson_lib.playground.base import Playground, log_slider
 from lesson_lib.plots.gradcheck import CURVE_STYLES, MAX_WIDTH, _shown, curve_label, error_axes
 
+__all__ = [
+    "H_RANGE",
+    "PRECISIONS",
+    "FORMULAS",
+    "default_function",
+    "default_derivative",
+    "status_line",
+    "StepSizePlayground",
+]
+
 H_RANGE = (1e-12, 1.0)
 """The slider's range of step sizes."""
 

@@ -34,6 +34,16 @@ from lesson_lib import _checks, init
 from lesson_lib.signals import NONLINEARITIES, nonlinearity_index, propagate
 from lesson_lib.playground.base import Playground, float_slider, int_slider
 
+__all__ = [
+    "SCHEMES",
+    "GAIN_RANGE",
+    "STD_LIM",
+    "FIGSIZE",
+    "step_outlines",
+    "std_readout",
+    "InitializationPlayground",
+]
+
 SCHEMES = {
     "xavier_normal": (init.xavier_normal, 1.0),
     "xavier_uniform": (init.xavier_uniform, 1.0),

@@ -29,6 +29,8 @@ from lesson_lib.plots import LOSS_LIM, LossCurve, format_lr, loss_axes
 from lesson_lib.plots.learning_rate import MAX_WIDTH
 from lesson_lib.playground.base import Playground, log_slider
 
+__all__ = ["DEPTH", "INIT", "STEPS", "LR_RANGE", "TAIL", "status_line", "LearningRatePlayground"]
+
 DEPTH = 2
 """Lesson 01's network `y = x w1 w2`: the smallest depth whose landscape is not a parabola."""
 

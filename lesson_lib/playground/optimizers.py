@@ -26,6 +26,22 @@ from lesson_lib.playground.base import Playground, float_slider, int_slider, log
 from lesson_lib.plots import draw_landscape, format_lr, log_levels
 from lesson_lib.train import first_step_below, optimize
 
+__all__ = [
+    "Landscape",
+    "default_landscapes",
+    "COLORS",
+    "ADAPTIVE",
+    "SADDLE_LOSS_LIM",
+    "FIGSIZE",
+    "LOG_LOSS_LIM",
+    "race_hyperparams",
+    "OptimizerRacePlayground",
+    "line_fit_loss",
+    "shuffled_indices",
+    "full_line_fit_loss",
+    "MiniBatchPlayground",
+]
+
 
 class Landscape(NamedTuple):
     """A race course: the loss, a start, the plotted window and the finish line."""

@@ -15,6 +15,17 @@ import numpy as np
 from lesson_lib import _checks, schedules
 from lesson_lib.playground.base import Playground, float_slider, int_slider, log_slider
 
+__all__ = [
+    "SCHEDULES",
+    "USES",
+    "FORMULAS",
+    "LR_LIM",
+    "MOMENTUM_LIM",
+    "FIXED_MOMENTUM",
+    "build",
+    "SchedulePlayground",
+]
+
 SCHEDULES = (
     "constant", "step_decay", "exponential_decay", "inverse_time_decay", "cyclical", "sgdr",
     "one_cycle",

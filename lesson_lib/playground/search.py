@@ -24,6 +24,16 @@ from lesson_lib import _checks, search
 from lesson_lib.playground.base import Playground, int_slider
 from lesson_lib.plots.search import MAX_WIDTH, METHOD_STYLE, surrogate_axes
 
+__all__ = [
+    "SQUARE",
+    "FLOOR",
+    "seed_centers",
+    "budget_curves",
+    "budget_status",
+    "SearchBudgetPlayground",
+    "BayesStepPlayground",
+]
+
 SQUARE = {"a": (0.0, 1.0, "linear"), "b": (0.0, 1.0, "linear")}
 """The two-parameter space of the budget playground."""
 

@@ -14,6 +14,19 @@ from matplotlib.patches import Patch
 
 from lesson_lib.plots import LossCurve, format_lr, loss_axes
 
+__all__ = [
+    "MAX_WIDTH",
+    "NOT_CONVERGED_COLOR",
+    "DIVERGED_COLOR",
+    "REGIME_COLORS",
+    "regimes_figure",
+    "bifurcation_figure",
+    "depth_lr_heatmap",
+    "heatmap_figure",
+    "best_lr_figure",
+    "tuned_steps_figure",
+]
+
 MAX_WIDTH = 7.4
 """The widest figure (inches at 100 dpi) that fits the lessons' output area."""
 

@@ -7,6 +7,8 @@ figure, never data for later analysis.
 import matplotlib.pyplot as plt
 import numpy as np
 
+__all__ = ["FIGSIZE", "plot_flat_coordinate"]
+
 FIGSIZE = (7.2, 3.2)  # inches: fits a 760-px output area at 100 dpi
 
 

@@ -10,6 +10,14 @@ inside `with plt.ioff():` (the notebook does), so ipympl shows each one once.
 import matplotlib.pyplot as plt
 import numpy as np
 
+__all__ = [
+    "MAX_WIDTH",
+    "excess_loss_figure",
+    "plateau_figure",
+    "range_test_figure",
+    "comparison_figure",
+]
+
 MAX_WIDTH = 7.2
 """Width of every figure here, in inches (the output area is about 7.6 in at 100 dpi)."""
 

@@ -11,6 +11,16 @@ import numpy as np
 
 from lesson_lib.search import BORDER, SearchResult, check_space
 
+__all__ = [
+    "MAX_WIDTH",
+    "METHOD_STYLE",
+    "points_figure",
+    "sampling_figure",
+    "values_figure",
+    "surrogate_axes",
+    "cv_figure",
+]
+
 MAX_WIDTH = 7.2
 """Width of every figure here, in inches (the output area is about 7.6 in at 100 dpi)."""
 
