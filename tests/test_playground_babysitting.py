@@ -138,3 +138,35 @@ def test_one_verdict_for_all_layers():
     assert ratios_verdict({"w1": 1e-3, "w2": 0.5}) == "too high"
     assert ratios_verdict({"w1": 1e-5, "w2": 1e-6}) == "too low"
     assert ratios_verdict({"w1": 1e-5, "w2": 1e-3}) == "healthy"
+
+
+def test_live_dashboard_trains_and_the_button_reruns(digits):
+    base = scaled_params(mlp.init_mlp(jax.random.key(0), SIZES), 1.0)
+
+    def run_fn(key, on_chunk=None):
+        return monitor.train_monitored(base, optim.make("sgd", learning_rate=0.1), 60,
+                                       data=(digits.x, digits.y), val=(digits.x_val, digits.y_val),
+                                       key=key, every=20, chunk=20, histograms=True, on_chunk=on_chunk)
+
+    live = LiveDashboard(60, run_fn, title="t")
+    first = live.train(jax.random.key(1))
+    assert live.frames == 3 and live.runs == 1 and live.status.value.startswith("step 60:")
+    before = np.asarray(live.fig.canvas.buffer_rgba()).copy()
+    live.button.click()
+    assert live.runs == 2 and live.last_error is None and live.frames == 6
+    assert not np.array_equal(first.loss, live.record.loss)  # new mini-batches
+    assert not np.array_equal(before, np.asarray(live.fig.canvas.buffer_rgba()))
+    plt.close(live.fig)
+
+
+def test_live_dashboard_shows_a_failing_run():
+    def broken(key, on_chunk=None):
+        raise RuntimeError("boom")
+
+    live = LiveDashboard(20, broken)
+    live.button.click()
+    assert isinstance(live.last_error, RuntimeError)
+    assert any("boom" in out.get("text", "") for out in live.errors.outputs)
+    with pytest.raises(ValueError, match="run_fn"):
+        LiveDashboard(20).train(jax.random.key(0))
+    plt.close(live.fig)

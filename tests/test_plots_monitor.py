@@ -88,3 +88,9 @@ def test_bad_dashboard_arguments():
         plots.Dashboard(0)
     with pytest.raises(ValueError, match="layers"):
         plots.Dashboard(10, layers=0)
+
+
+def test_dashboard_clear_empties_the_lines():
+    dash = plots.Dashboard(40, layers=2).update(make_record())
+    dash.clear()
+    assert all(len(line.get_xdata()) == 0 for line in dash.artists)

@@ -12,6 +12,8 @@ mini-batch loss, train and validation accuracy, update/weight ratios.
 chunk by chunk: display it, then pass its `update` as `on_chunk`.
 """
 
+from typing import Callable
+
 import jax
 import numpy as np
 
@@ -69,7 +71,17 @@ def ratios_verdict(ratios: dict) -> str:
 
 
 class LiveDashboard:
-    """The dashboard of a run as a live widget: display it, then train with `on_chunk=live.update`.
+    """The dashboard of a run as a live widget that follows the run chunk by chunk.
+
+    Args:
+      steps: the run's length (the x axes end there).
+      run_fn: optional `run_fn(key, on_chunk=..., **kwargs) -> Record`, a run
+        that calls `on_chunk` after each chunk (e.g. `monitor.train_monitored`
+        with the lesson's settings). `train(key)` runs it while the dashboard
+        follows, and the "train again" button reruns it with new mini-batches.
+      title: the figure's title.
+
+    Without `run_fn`, pass `update` yourself as `on_chunk`.
 
     Example:
       >>> import matplotlib; matplotlib.use("Agg")
@@ -78,24 +90,71 @@ class LiveDashboard:
       0
     """
 
-    def __init__(self, steps: int, *, layers: int = len(SIZES) - 1, title: str = "Training run"):
+    def __init__(self, steps: int, run_fn: Callable | None = None, *, layers: int = len(SIZES) - 1,
+                 title: str = "Training run"):
+        import ipywidgets as widgets
+
+        if run_fn is not None and not callable(run_fn):
+            raise ValueError(f"run_fn must be a function (key, on_chunk=...) -> Record, got {run_fn!r}")
         self.dashboard = Dashboard(steps, layers=layers, title=title)
         self.fig = self.dashboard.fig
         self.canvas = LiveCanvas(self.fig, self.dashboard.artists)
         self.frames = 0
+        self.runs = 0
+        self.record = None
+        self.last_error = None
+        self._run_fn = run_fn
+        self.status = widgets.Label()
+        self.errors = widgets.Output()
+        self.button = widgets.Button(description="train again (new batches)",
+                                     layout={"width": "auto"}, disabled=run_fn is None)
+        self.button.on_click(self._on_click)
 
     def update(self, record: monitor.Record):
         """Show the record so far (a callback for `train_monitored(..., on_chunk=...)`)."""
         self.dashboard.update(record)
         self.canvas.update()
         self.frames += 1
+        ratios = ", ".join(f"{k} {v:.0e}" for k, v in record.weight_ratio().items())
+        self.status.value = (f"step {record.steps}: train acc {record.train_acc[-1]:.2f}, "
+                             f"val acc {record.val_acc[-1]:.2f}, update/weight {ratios}")
+
+    def train(self, key, **kwargs) -> monitor.Record:
+        """Run `run_fn(key, on_chunk=self.update, **kwargs)` while the dashboard follows; returns its Record."""
+        if self._run_fn is None:
+            raise ValueError("this dashboard has no run_fn to train: pass one to LiveDashboard")
+        self.record = self._run_fn(key, on_chunk=self.update, **kwargs)
+        self.runs += 1
+        return self.record
+
+    def _on_click(self, _button):
+        import traceback
+
+        try:
+            self.status.value = "training with new mini-batches…"
+            self.dashboard.clear()  # at once: the old run disappears, the new one grows in its place
+            self.canvas.update()
+            self.train(jax.random.key(1000 + self.runs))
+        except Exception as error:  # shown to the learner
+            self.last_error = error
+            self.errors.outputs = ()
+            self.errors.append_stderr(f"This run failed: {type(error).__name__}: {error}\n\n"
+                                      + traceback.format_exc())
+        else:
+            self.last_error = None
+            self.errors.outputs = ()
+
+    @property
+    def widget(self):
+        import ipywidgets as widgets
+
+        rows = [self.button] if self._run_fn is not None else []
+        return widgets.VBox([*rows, self.status, self.canvas, self.errors])
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         import base64
 
-        import ipywidgets as widgets
-
-        bundle = dict(widgets.VBox([self.canvas])._repr_mimebundle_(include=include, exclude=exclude) or {})
+        bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
         bundle["image/png"] = base64.b64encode(self.canvas.png()).decode("ascii")
         bundle["text/plain"] = "A live dashboard of a training run. (Run the notebook to watch it.)"
         return bundle

@@ -91,6 +91,12 @@ class Dashboard:
         self.fig, self.axes, self.steps = fig, axes, steps
         self.artists = [self.loss_line, self.train_line, self.val_line, *self.ratio_lines]
 
+    def clear(self):
+        """Empty every line (before a new run streams in)."""
+        for line in self.artists:
+            line.set_data([], [])
+        return self
+
     def update(self, record: Record):
         """Show `record` (complete or partial); non-finite values are left out, big ones pinned to the top."""
         steps = np.arange(record.steps)
