@@ -43,9 +43,11 @@ lab: $(VENV)/.notebook
 # Three runs: the other instruction set first; then everything else but the browser; then the
 # browser tests, whose lessons then start from a warm JAX compilation cache.
 test: $(VENV)/.test
-	$(OTHER_ISA) $(BIN)/python -m pytest -n 2 --dist loadfile notebooks $(NBVAL) $(PYTEST_FLAGS)
-	$(BIN)/python -m pytest -n 2 --dist loadfile tests lesson_lib notebooks --doctest-modules $(NBVAL) -m "not browser" $(PYTEST_FLAGS)
-	$(BIN)/python -m pytest -n 2 --dist loadfile tests -m browser $(PYTEST_FLAGS)
+	@status=0; \
+	$(OTHER_ISA) $(BIN)/python -m pytest -n 2 --dist loadfile notebooks $(NBVAL) $(PYTEST_FLAGS) || status=1; \
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests lesson_lib notebooks --doctest-modules $(NBVAL) -m "not browser" $(PYTEST_FLAGS) || status=1; \
+	$(BIN)/python -m pytest -n 2 --dist loadfile tests -m browser $(PYTEST_FLAGS) || status=1; \
+	exit $$status
 
 ## unit: unit tests and doctests only (fast)
 unit: $(VENV)/.test

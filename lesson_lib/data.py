@@ -63,4 +63,6 @@ def moments(x, y):
       [1.0, 2.0, 4.0]
     """
     _checks.same_shape(x, y)
+    _checks.finite_array("x", x)
+    _checks.finite_array("y", y)
     return jnp.mean(x * x), jnp.mean(x * y), jnp.mean(y * y)

@@ -180,8 +180,10 @@ def narrow_loss_on(x, y):
     """`w ↦ narrow_loss(w, x, y)`: the loss on fixed data as a function of the weights alone.
 
     Built on one module-level jitted loss, so every such function (any data of
-    the same shape) shares its compilations, including the Hessians that
-    `diagnostics.max_stable_lr` takes: a fresh `lambda` would compile them anew.
+    the same shape) shares the loss's compilation. (Functions that compile per
+    loss function, such as `diagnostics.max_stable_lr`, compile once for
+    `narrow_loss` with the data in `args=(x, y)`; each new `narrow_loss_on`
+    object is a new function to them.)
 
     Example:
       >>> import jax.numpy as jnp
@@ -190,4 +192,6 @@ def narrow_loss_on(x, y):
       2.5
     """
     _checks.same_shape(x, y)
+    _checks.finite_array("x", x)
+    _checks.finite_array("y", y)
     return partial(_jitted_narrow_loss, x=x, y=y)

@@ -47,3 +47,13 @@ def test_moments_match_numpy():
     assert syy == pytest.approx(np.mean(yn * yn), rel=1e-5)
     with pytest.raises(ValueError, match="x and y"):
         moments(x, y[:-1])
+
+
+@pytest.mark.parametrize("which", ["x", "y"])
+def test_moments_refuse_non_finite_data(which):
+    import jax.numpy as jnp
+
+    good, bad = jnp.array([1.0, 2.0]), jnp.array([1.0, float("nan")])
+    x, y = (bad, good) if which == "x" else (good, bad)
+    with pytest.raises(ValueError, match=f"{which} must contain only finite numbers"):
+        moments(x, y)

@@ -197,3 +197,10 @@ def test_new_depths_cost_no_compilation():
         for depth in range(1, nets.MAX_DEPTH + 1):
             nets.pad_narrow(nets.init_narrow(depth, 0.8))
     assert count.compiles == 0
+
+
+def test_loss_on_fixed_data_refuses_non_finite_data():
+    import jax.numpy as jnp
+
+    with pytest.raises(ValueError, match="y must contain only finite numbers"):
+        nets.narrow_loss_on(jnp.ones(3), jnp.array([1.0, float("inf"), 0.0]))

@@ -103,13 +103,14 @@ def test_the_environment_loads_the_extension(server):
 
 
 def test_an_execute_round_trip_through_the_server_is_fast(server):
-    # The lower quartile, not the median: other tests load the same two cores, and load
-    # only ever adds time, while Nagle's ~40 ms wait is in every single round trip.
+    # The fastest of 30, not the median: other tests load the same two cores and load only
+    # ever adds time, while Nagle's ~40 ms wait is in every single round trip (44-60 ms here
+    # without the extension, 5-19 ms with it, the higher figures under full load).
     url, _ = server
     times = asyncio.run(_round_trips(url, 30))
-    quartile = statistics.quantiles(times, n=4)[0]
-    assert quartile < ROUND_TRIP_LIMIT_MS, (
-        f"execute round trip, lower quartile {quartile:.1f} ms (all: {[round(t) for t in times]})")
+    assert min(times) < ROUND_TRIP_LIMIT_MS, (
+        f"execute round trip: fastest {min(times):.1f} ms, median {statistics.median(times):.1f} ms "
+        f"(all: {[round(t) for t in times]})")
 
 
 def test_enable_nodelay_patches_a_handler_once():
