@@ -67,7 +67,8 @@ def test_every_control_of_every_playground_changes_a_plot(page, server, notebook
             before = plot_hash(output)
             action = use_control(kind, control)
             used += 1
-            if not wait_for_plot_change(output, before):
+            # A button may start a whole training run (lesson 09's "train again"): more time.
+            if not wait_for_plot_change(output, before, 30.0 if kind == "button" else 10.0):
                 silent.append(f"playground {index}: {action}")
             if kind == "play":  # stop the animation before the next control
                 output.locator(".widget-play button:has(.fa-stop)").first.click()
