@@ -47,6 +47,17 @@ def call_answer(fn: Callable, *args):
         return None, failed(f"Your function raised {type(error).__name__}: {error}")
 
 
+def call_for_number(fn: Callable, *args):
+    """`call_answer` for a function that must return one number: `(float, None)` or `(None, CheckResult)`."""
+    got, problem = call_answer(fn, *args)
+    if problem is not None:
+        return None, problem
+    try:
+        return float(got), None
+    except (TypeError, ValueError):
+        return None, failed(f"Your function returned {got!r}; it should return one number.")
+
+
 def check_close(got, expected, *, what: str, hint: str = "", rtol=1e-4, atol=1e-6) -> CheckResult:
     """Pass when `got ≈ expected` (same shape, within `rtol`/`atol`).
 

@@ -16,7 +16,7 @@ import jax
 import numpy as np
 
 from lesson_lib import mlp, monitor, optim
-from lesson_lib.exercises import CheckResult, call_answer, failed, passed
+from lesson_lib.exercises import CheckResult, call_for_number, failed, passed
 
 __all__ = ["DIAGNOSES", "check_update_ratio", "check_diagnosis", "mystery_runs", "RUN_STEPS"]
 
@@ -145,13 +145,9 @@ def check_update_ratio(fn: Callable) -> CheckResult:
       True
     """
     for w, w_new in _CASES:
-        got, problem = call_answer(fn, w.copy(), w_new.copy())
+        got, problem = call_for_number(fn, w.copy(), w_new.copy())
         if problem is not None:
             return problem
-        try:
-            got = float(got)
-        except (TypeError, ValueError):
-            return failed(f"Your function returned {got!r}; it should return one number.")
         expected = float(np.linalg.norm(w_new - w) / np.linalg.norm(w))
         if np.isclose(got, expected, rtol=1e-5):
             continue

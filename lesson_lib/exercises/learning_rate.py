@@ -13,7 +13,7 @@ import jax
 import numpy as np
 
 from lesson_lib import data, diagnostics, nets
-from lesson_lib.exercises import CheckResult, call_answer, failed, passed
+from lesson_lib.exercises import CheckResult, call_for_number, failed, passed
 
 __all__ = ["reference_max_stable_lr", "check_max_stable_lr"]
 
@@ -73,13 +73,9 @@ def check_max_stable_lr(fn: Callable, depth: int = 1) -> CheckResult:
     if depth not in (1, 2):
         raise ValueError(f"depth must be 1 or 2 for this exercise, got {depth!r}")
     for x, y in _datasets(depth):
-        got, problem = call_answer(fn, x, y)
+        got, problem = call_for_number(fn, x, y)
         if problem is not None:
             return problem
-        try:
-            got = float(got)
-        except (TypeError, ValueError):
-            return failed(f"Your function returned {got!r}; it should return one number.")
         expected = reference_max_stable_lr(x, y, depth)
         if np.isclose(got, expected, rtol=1e-3):
             continue
