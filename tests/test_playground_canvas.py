@@ -146,3 +146,162 @@ def test_a_live_playground_sends_a_frame_per_slider_move_and_shows_errors():
     assert "too far right" in pg.errors.outputs[0]["text"]
     pg.controls["x"].value = 0.1
     assert pg.last_error is None and pg.errors.outputs == ()
+
+
+# --- link: the browser sends linked controls' values straight to the kernel ---------------------
+
+def _linked(**slider_kwargs):
+    """A figure, a slider moving a line, a dropdown and a button, the canvas linked to all three."""
+    canvas, ax, line, sent = _canvas()
+    slider = widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.01, **slider_kwargs)
+    dropdown = widgets.Dropdown(options=["red", "blue"], value="red")
+    seen = []
+
+    def on_change(change):
+        seen.append(change["new"])
+        line.set_ydata([change["new"], change["new"]])
+        canvas.update()
+
+    slider.observe(on_change, names="value")
+    canvas.link(slider, dropdown, widgets.Button())
+    return canvas, slider, dropdown, seen, sent
+
+
+def _set(canvas, seq, *changes):
+    canvas._on_message(canvas, {"type": "set", "seq": seq, "changes": [list(c) for c in changes]}, [])
+
+
+def test_link_records_what_each_control_syncs_and_skips_buttons():
+    canvas, slider, dropdown, _, _ = _linked()
+    assert canvas.linked == [slider, dropdown]
+    assert [link["name"] for link in canvas._links] == ["value", "index"]
+    state = canvas.get_state()["_links"]  # what the browser gets: widget references
+    assert state == [{"model": f"IPY_MODEL_{slider.model_id}", "name": "value"},
+                     {"model": f"IPY_MODEL_{dropdown.model_id}", "name": "index"}]
+    assert canvas.link(slider).linked == [slider]  # linking again replaces the list
+    with pytest.raises(ValueError, match="controls must be ipywidgets widgets"):
+        canvas.link(0.5)
+
+
+def test_a_linked_value_runs_the_observers_and_its_frame_answers_the_message():
+    canvas, slider, _, seen, sent = _linked()
+    _open_view(canvas)
+    sent.clear()
+    _set(canvas, 1, (0, 0.25))
+    assert slider.value == 0.25 and seen == [0.25] and canvas.linked_updates == 1
+    assert _kinds(sent) == ["frame"] and sent[0][0]["seq"] == 1
+    # The slider's own message follows with the same value: nothing to redraw.
+    slider.set_state({"value": 0.25})
+    assert seen == [0.25]
+
+
+def test_a_linked_value_is_never_echoed_back_to_the_browser():
+    canvas, slider, _, _, _ = _linked()
+    _open_view(canvas)
+    to_browser = []
+    slider._send = lambda msg, buffers=None: to_browser.append(msg)
+    _set(canvas, 1, (0, 0.75))
+    assert slider.value == 0.75 and to_browser == []
+    # A value the kernel itself changes still goes to the browser, as always.
+    slider.value = 0.1
+    assert [m["method"] for m in to_browser] == ["update"]
+
+
+def test_a_message_without_a_frame_is_answered_with_an_ack():
+    canvas, slider, dropdown, seen, sent = _linked()
+    _open_view(canvas)
+    sent.clear()
+    _set(canvas, 1, (0, 0.5))  # the value the slider already has: no observer runs
+    _set(canvas, 2, (1, 1))  # the dropdown: nothing observes it here
+    _set(canvas, 3, (7, 0.3))  # an index the links no longer have
+    assert [(c["type"], c["seq"]) for c, _ in sent] == [("ack", 1), ("ack", 2), ("ack", 3)]
+    assert dropdown.value == "blue" and seen == []
+
+
+def test_several_changes_in_one_message_are_answered_once_by_the_last_frame():
+    canvas, slider, dropdown, seen, sent = _linked()
+    _open_view(canvas)
+    sent.clear()
+    _set(canvas, 4, (1, 1), (0, 0.9))
+    assert dropdown.index == 1 and seen == [0.9]
+    assert [(c["type"], c["seq"]) for c, _ in sent] == [("frame", 4)]
+
+
+def test_a_failing_observer_still_answers_its_message():
+    canvas, _, dropdown, _, sent = _linked()
+    _open_view(canvas)
+
+    def fail(change):
+        raise RuntimeError("broken update")
+
+    dropdown.observe(fail, names="index")
+    sent.clear()
+    with pytest.raises(RuntimeError, match="broken update"):  # shown as a comm handler's error
+        _set(canvas, 5, (1, 1))
+    assert [c for c, _ in sent] == [{"type": "ack", "seq": 5}]
+
+
+def test_values_applied_in_message_order_never_go_backwards():
+    # The browser sends the newest value at each send; messages arrive in order.
+    canvas, slider, _, seen, sent = _linked()
+    _open_view(canvas)
+    drag = [0.51, 0.55, 0.6, 0.66, 0.7]
+    for seq, value in enumerate(drag, start=1):
+        _set(canvas, seq, (0, value))
+        slider.set_state({"value": value})  # the slider's own message, later: a no-op
+    assert seen == drag
+
+
+def test_link_without_a_front_end_is_harmless():
+    canvas, slider, _, seen, sent = _linked()
+    slider.value = 0.3  # no view: the Agg buffer is painted, nothing is sent
+    assert seen == [0.3] and sent == [] and not canvas.live
+
+
+def test_frames_name_the_background_they_were_drawn_over():
+    canvas, ax, line, sent = _canvas()
+    _open_view(canvas)
+    ax.set_ylim(0, 2)
+    canvas.invalidate()
+    canvas.update()
+    backgrounds = [c["version"] for c, _ in sent if c["type"] == "background"]
+    frames = [c["background"] for c, _ in sent if c["type"] == "frame"]
+    assert backgrounds == [1, 2] and frames == [1, 2]
+
+
+class PlaygroundLike:
+    """What a playground is to the canvas: controls observed, a draw that may fail, a canvas."""
+
+    def __init__(self):
+        fig = Figure(figsize=(3, 2))
+        ax = fig.add_subplot(xlim=(0, 1), ylim=(0, 1))
+        (self.dot,) = ax.plot([0.5], [0.5], "o")
+        self.controls = {"x": widgets.FloatSlider(value=0.5, min=0, max=1, step=0.1),
+                         "go": widgets.Button(description="go")}
+        self.canvas = LiveCanvas(fig, [self.dot])
+        self.last_error = None
+        self.controls["x"].observe(self.refresh, names="value")
+        self.canvas.link(*self.controls.values())  # the one line a playground needs
+
+    def refresh(self, _change=None):
+        try:
+            x = self.controls["x"].value
+            if x > 0.85:
+                raise RuntimeError("too far right")
+            self.dot.set_xdata([x])
+            self.canvas.update()
+            self.last_error = None
+        except RuntimeError as error:
+            self.last_error = error
+
+
+def test_a_playground_links_its_controls_with_one_line():
+    pg = PlaygroundLike()
+    assert pg.canvas.linked == [pg.controls["x"]]
+    sent = []
+    pg.canvas.send = lambda content, buffers=None: sent.append(content)
+    _open_view(pg.canvas)
+    _set(pg.canvas, 1, (0, 0.3))
+    assert pg.controls["x"].value == 0.3 and sent[-1]["type"] == "frame" and sent[-1]["seq"] == 1
+    _set(pg.canvas, 2, (0, 0.9))  # the update fails: the error is kept, the message still answered
+    assert isinstance(pg.last_error, RuntimeError) and sent[-1] == {"type": "ack", "seq": 2}

@@ -8,10 +8,23 @@ screen's pixel ratio; every update then sends the moving artists as drawing
 operations (`lesson_lib.plots.scene`), a few kilobytes of float32 arrays that
 the browser replays on a canvas over that background in about a millisecond.
 
+While a slider is dragged, ipywidgets sends its value one message at a time
+and waits for the kernel to go idle before the next, so the frame rate is one
+over the whole round trip. `link(*controls)` lets the canvas's own JavaScript
+watch those controls in the browser and send each new value straight to the
+kernel, with up to two messages in flight and only the newest value kept
+while it waits: the kernel always has the next value queued when it finishes
+a frame. The slider's own message then carries a value the kernel already has
+(a no-op). Messages on one websocket arrive in the order they were sent and
+each carries the browser's value at sending time, so values never go
+backwards; the kernel never echoes a linked value back, so a late answer
+cannot pull a slider the student is still dragging.
+
 The widget is an anywidget, so it runs wherever anywidget does: JupyterLab,
 Notebook 7, Voilà, VS Code and Colab. Without a front end (tests, benchmarks,
 a plain script) updates are painted into the figure's Agg buffer by blitting
-instead, so the figure is always up to date for `savefig` and pixel tests.
+instead, so the figure is always up to date for `savefig` and pixel tests;
+`link` then only records the controls.
 """
 
 import io
@@ -19,7 +32,9 @@ import sys
 from pathlib import Path
 
 import anywidget
+import ipywidgets as widgets
 import numpy as np
+import traitlets
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
@@ -55,10 +70,14 @@ class LiveCanvas(anywidget.AnyWidget):
         background leaves them out.
       live: True once a browser view has opened (it says "ready").
       frames: how many frames were sent to the browser (a counter for tests).
+      linked: the controls whose browser-side changes reach the kernel directly
+        (see `link`); `linked_updates` counts the values that came that way.
     """
 
     _esm = Path(__file__).with_name("live_canvas.js")
     _css = ".lesson-live-canvas { display: block; max-width: 100%; height: auto; }"
+    # [{"model": widget, "name": "value" or "index"}]: the browser watches `name` of each model.
+    _links = traitlets.List(traitlets.Dict()).tag(sync=True, **widgets.widget_serialization)
 
     def __init__(self, fig, artists=()):
         super().__init__()
@@ -68,8 +87,49 @@ class LiveCanvas(anywidget.AnyWidget):
         self.frames = 0
         self._ratio = 1.0
         self._background = None  # (png bytes, ratio) of the current layout
+        self._background_version = 0  # frames name the background they belong to
         self._click_handlers = []
+        self._seq = None  # the linked message being applied (its frame acknowledges it)
+        self._answered = None  # the last linked message a frame acknowledged
+        self.linked_updates = 0
         self.on_msg(self._on_message)
+
+    @property
+    def linked(self) -> list:
+        return [link["model"] for link in self._links]
+
+    def link(self, *controls):
+        """Let the browser send these controls' new values straight to the kernel.
+
+        Each control's synced value (`value`; `index` for a dropdown or toggle
+        buttons) is watched in the browser; a change goes to the kernel at once
+        with up to two messages in flight, and the kernel sets the control's
+        value there, which runs its observers (the playground's update) as the
+        slider's own message would. Controls without a value (buttons) are
+        skipped, so `canvas.link(*playground.controls.values())` is all a
+        playground needs. Linking again replaces the list. Returns `self`.
+
+        Harmless without a front end: nothing is sent, the controls are only
+        recorded.
+
+        Example:
+          >>> import ipywidgets as widgets
+          >>> from matplotlib.figure import Figure
+          >>> slider, button = widgets.FloatSlider(), widgets.Button()
+          >>> canvas = LiveCanvas(Figure()).link(slider, button)
+          >>> canvas.linked == [slider]
+          True
+        """
+        links = []
+        for control in controls:
+            if not isinstance(control, widgets.Widget):
+                raise ValueError(f"controls must be ipywidgets widgets, got {control!r}")
+            # What the browser syncs: `value`, or for a selection (dropdown) its `index`.
+            name = next((n for n in ("value", "index") if n in control.keys), None)
+            if name is not None and all(link["model"] is not control for link in links):
+                links.append({"model": control, "name": name})
+        self._links = links
+        return self
 
     @property
     def artists(self) -> list:
@@ -107,6 +167,7 @@ class LiveCanvas(anywidget.AnyWidget):
     # --- the wire -----------------------------------------------------------------------------
     def _send_background(self):
         fig, dpi = self.figure, self.figure.dpi
+        self._background_version += 1
         try:
             if self._ratio != 1.0:
                 fig.set_dpi(dpi * self._ratio)
@@ -120,11 +181,16 @@ class LiveCanvas(anywidget.AnyWidget):
         self._blitter.background = None
         self._background = (png, self._ratio)
         size = [round(fig.bbox.width), round(fig.bbox.height)]
-        self.send({"type": "background", "size": size, "ratio": self._ratio}, buffers=[png])
+        self.send({"type": "background", "size": size, "ratio": self._ratio,
+                   "version": self._background_version}, buffers=[png])
 
     def _send_frame(self):
         ops, buffers = record_artists(self.figure, self.artists)
-        self.send({"type": "frame", "ops": ops}, buffers=buffers)
+        # `background`: the browser paints a frame only over the background it was drawn for
+        # (a new one may still be decoding); `seq`: the linked message this frame answers.
+        self.send({"type": "frame", "ops": ops, "background": self._background_version,
+                   "seq": self._seq}, buffers=buffers)
+        self._answered, self._seq = self._seq, None
         self.frames += 1
 
     def _on_message(self, _widget, content, _buffers):
@@ -135,6 +201,30 @@ class LiveCanvas(anywidget.AnyWidget):
             self.update()
         elif kind == "click":
             self._click(float(content["x"]), float(content["y"]))
+        elif kind == "set":
+            self._apply_linked(content)
+
+    def _apply_linked(self, content):
+        """Set linked controls to the browser's values; acknowledge with a frame or an "ack"."""
+        seq, changes = content.get("seq"), list(content.get("changes", []))
+        try:
+            for number, (index, value) in enumerate(changes):
+                links = self._links
+                if not 0 <= int(index) < len(links):
+                    continue  # the links changed while this message travelled
+                control, name = links[int(index)]["model"], links[int(index)]["name"]
+                self.linked_updates += 1
+                if number == len(changes) - 1:
+                    self._seq = seq  # the frame of the last change acknowledges the message
+                # As ipywidgets applies a browser's update, but without the echo: the
+                # browser already shows this value (and may have moved on since).
+                from_json = control.trait_metadata(name, "from_json", control._trait_from_json)
+                with control._lock_property(**{name: value}), control.hold_trait_notifications():
+                    control.set_trait(name, from_json(value, control))
+        finally:
+            self._seq = None
+            if seq is not None and self._answered != seq:  # no frame went out (same value, an error)
+                self.send({"type": "ack", "seq": seq})
 
     def _click(self, x, y):
         display_xy = (x, self.figure.bbox.height - y)

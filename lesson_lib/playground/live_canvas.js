@@ -1,10 +1,12 @@
 // The browser half of LiveCanvas: a static background image that matplotlib rendered
 // once, and the moving artists replayed from drawing operations on every frame.
 // Messages from the kernel:
-//   {type: "background", size: [w, h], ratio}  + buffers [png]
-//   {type: "frame", ops: [...]}                 + buffers (float32 coordinates, uint8 images)
+//   {type: "background", size: [w, h], ratio, version}  + buffers [png]
+//   {type: "frame", ops: [...], background, seq}        + buffers (float32 coordinates, uint8 images)
+//   {type: "ack", seq}             a linked message that produced no frame
 // Messages to the kernel: {type: "ready", ratio} when a view opens or the pixel ratio
-// changes, {type: "click", x, y} in figure pixels (origin at the top left).
+// changes, {type: "click", x, y} in figure pixels (origin at the top left), and
+// {type: "set", seq, changes: [[link index, value], ...]} when a linked control changes.
 
 const MOVETO = 1, LINETO = 2, CURVE3 = 3, CURVE4 = 4, CLOSEPOLY = 79;
 
@@ -88,15 +90,102 @@ function drawOp(ctx, ratio, op, buffers) {
   ctx.restore();
 }
 
+// --- linked controls: their values go straight to the kernel ---------------------------
+// ipywidgets syncs a slider one message at a time and waits for the kernel to go idle
+// before the next, so a drag runs at one frame per round trip. Here up to IN_FLIGHT
+// messages travel at once; newer values wait in `pending` (only the latest per control),
+// and every message carries the values current when it is sent, so the kernel never
+// sees them go backwards.
+const IN_FLIGHT = 2;
+const STALL_MS = 2000;  // no answer this long (a kernel restart): stop waiting for it
+
+function modelId(ref) {
+  if (typeof ref === "string") return ref.startsWith("IPY_MODEL_") ? ref.slice(10) : ref;
+  return ref && ref.model_id;
+}
+
+function linkControls(model) {
+  let seq = 0, answered = 0, lastSentAt = 0, generation = 0;
+  let listeners = [];
+  const pending = new Map();  // link index -> newest value not yet sent
+
+  function flush() {
+    if (!pending.size) return;
+    if (seq - answered >= IN_FLIGHT && performance.now() - lastSentAt < STALL_MS) return;
+    seq += 1;
+    lastSentAt = performance.now();
+    const changes = [...pending.entries()];
+    pending.clear();
+    model.send({ type: "set", seq, changes });
+  }
+
+  function onAnswer(msg) {
+    if ((msg.type === "frame" || msg.type === "ack") && typeof msg.seq === "number") {
+      answered = Math.max(answered, msg.seq);
+      flush();
+    }
+  }
+  model.on("msg:custom", onAnswer);
+
+  function unlink() {
+    for (const [control, event, listener] of listeners) control.off(event, listener);
+    listeners = [];
+    pending.clear();
+  }
+
+  async function relink() {
+    unlink();
+    const mine = ++generation;
+    const links = model.get("_links") || [];
+    for (let index = 0; index < links.length; index++) {
+      const { model: ref, name } = links[index];
+      let control;
+      try {
+        control = await model.widget_manager.get_model(modelId(ref));
+      } catch (error) {
+        continue;  // a front end without this control's model: its own sync still works
+      }
+      if (mine !== generation || !control) return;
+      const event = `change:${name}`;
+      const listener = (changed, value) => {
+        // A value the kernel just sent (its own update) needs no trip back.
+        const lock = changed._state_lock;
+        if (lock && Object.prototype.hasOwnProperty.call(lock, name)) return;
+        pending.set(index, value);
+        flush();
+      };
+      control.on(event, listener);
+      listeners.push([control, event, listener]);
+    }
+  }
+  model.on("change:_links", relink);
+  relink();
+  return () => {
+    generation += 1;
+    unlink();
+    model.off("msg:custom", onAnswer);
+    model.off("change:_links", relink);
+  };
+}
+
+function initialize({ model }) {
+  if (!model.widget_manager) return undefined;  // a host that cannot look up other widgets
+  return linkControls(model);
+}
+
 function render({ model, el }) {
   const canvas = document.createElement("canvas");
   canvas.className = "lesson-live-canvas";
   el.classList.add("lesson-live");
   el.appendChild(canvas);
   const ctx = canvas.getContext("2d");
-  let background = null, size = [0, 0], frame = null, ratio = window.devicePixelRatio || 1;
+  let background = null, version = -1, newest = -1, size = [0, 0], frame = null;
+  let ratio = window.devicePixelRatio || 1;
 
+  // A whole picture or nothing: a frame is painted only over the background it was drawn
+  // for; while a new background decodes, the canvas keeps showing the last whole frame.
   function paint() {
+    if (frame && typeof frame.background === "number" && frame.background !== version) return;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     if (background) ctx.drawImage(background, 0, 0, canvas.width, canvas.height);
@@ -115,9 +204,13 @@ function render({ model, el }) {
 
   async function onMessage(msg, buffers) {
     if (msg.type === "background") {
+      const mine = typeof msg.version === "number" ? msg.version : newest + 1;
+      newest = Math.max(newest, mine);
       const bitmap = await createImageBitmap(new Blob([buffers[0]], { type: "image/png" }));
+      if (mine < newest) return;  // a newer background is on its way
       if (msg.size[0] !== size[0] || msg.size[1] !== size[1]) resize(msg.size[0], msg.size[1]);
       background = bitmap;
+      version = mine;
       paint();
     } else if (msg.type === "frame") {
       window.__lessonFrameAt = performance.now();  // read by the browser benchmark
@@ -155,4 +248,4 @@ function render({ model, el }) {
   };
 }
 
-export default { render };
+export default { initialize, render };
