@@ -1,8 +1,8 @@
 """Gradient descent on a depth-50 narrow network, 1000 steps: JAX (one lax.scan) vs NumPy loops.
 
-The NumPy reference is written the way classroom notebooks usually write it:
-a Python loop over steps, and inside it a loop over layers for the gradient
-`∂L/∂w_i = ∂L/∂p · ∏_{j≠i} w_j`. A vectorized NumPy version (one product per
+The NumPy reference is the tests' own (`tests/references.narrow_gd`), written the way
+classroom notebooks usually write it: a Python loop over steps, and inside it a loop over
+layers for the gradient `∂L/∂w_i = ∂L/∂p · ∏_{j≠i} w_j`. A vectorized NumPy version (one product per
 step, `∏_{j≠i} w_j` from prefix and suffix products) is timed too, for honesty.
 """
 
@@ -13,22 +13,9 @@ from benchmarks.timing import median_ms
 from lesson_lib.data import linear_regression_data
 from lesson_lib.nets import init_narrow, narrow_loss
 from lesson_lib.train import gradient_descent
+from tests.references import narrow_gd
 
 DEPTH, STEPS, LR, INIT = 50, 1000, 0.02, 0.99
-
-
-def numpy_loop(w0, x, y, lr, steps):
-    """Straightforward NumPy: loop over steps, loop over layers."""
-    w = np.array(w0, dtype=np.float64)
-    losses = []
-    for _ in range(steps):
-        p = np.prod(w)
-        error = y - p * x
-        losses.append(np.mean(error**2))
-        dloss_dp = -2.0 * np.mean(error * x)
-        grad = np.array([dloss_dp * np.prod(np.delete(w, i)) for i in range(len(w))])
-        w = w - lr * grad
-    return w, np.array(losses)
 
 
 def numpy_vectorized(w0, x, y, lr, steps):
@@ -54,10 +41,10 @@ def run() -> str:
         return gradient_descent(narrow_loss, w0, LR, STEPS, args=(x, y)).losses.block_until_ready()
 
     first_loss = np.asarray(jax_run())
-    reference = numpy_loop(np.asarray(w0), xn, yn, LR, STEPS)[1]
-    agree = np.allclose(first_loss[:STEPS], reference, rtol=1e-3, atol=1e-6)
+    reference = narrow_gd(np.asarray(w0), xn, yn, LR, STEPS)[1]
+    agree = np.allclose(first_loss, reference[:len(first_loss)], rtol=1e-3, atol=1e-6)
     jax_ms = median_ms(jax_run, repeats=50)
-    loop_ms = median_ms(lambda: numpy_loop(np.asarray(w0), xn, yn, LR, STEPS), repeats=3, warmup=1)
+    loop_ms = median_ms(lambda: narrow_gd(np.asarray(w0), xn, yn, LR, STEPS), repeats=3, warmup=1)
     vec_ms = median_ms(lambda: numpy_vectorized(np.asarray(w0), xn, yn, LR, STEPS), repeats=5, warmup=1)
     return (
         "## Gradient descent, depth 50, 1000 steps (100 data points)\n\n"

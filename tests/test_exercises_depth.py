@@ -6,15 +6,12 @@ import numpy as np
 
 from lesson_lib import data
 from lesson_lib.exercises.depth import check_layer_gradients, reference_layer_gradients
+from references import narrow_grad
 
 
 def correct(w, x, y):
-    """Reference written in NumPy: product of the others by prefix and suffix products."""
-    w, x, y = (np.asarray(a, np.float64) for a in (w, x, y))
-    p = np.prod(w)
-    before = np.concatenate([[1.0], np.cumprod(w)[:-1]])
-    after = np.concatenate([np.cumprod(w[::-1])[:-1][::-1], [1.0]])
-    return before * after * (-2.0 * np.mean(x * (y - p * x)))
+    """A right answer: the float64 NumPy reference of tests/references.py."""
+    return narrow_grad(w, x, y)
 
 
 def test_reference_matches_numpy_formula():
