@@ -46,7 +46,7 @@ test: $(VENV)/.test
 	@status=0; \
 	$(OTHER_ISA) $(BIN)/python -m pytest -n 2 --dist loadfile notebooks $(NBVAL) $(PYTEST_FLAGS) || status=1; \
 	$(BIN)/python -m pytest -n 2 --dist loadfile tests lesson_lib notebooks --doctest-modules $(NBVAL) -m "not browser" $(PYTEST_FLAGS) || status=1; \
-	$(BIN)/python -m pytest -n 2 --dist loadfile tests -m browser $(PYTEST_FLAGS) || status=1; \
+	$(BIN)/python -m pytest -n 2 --dist load tests -m browser $(PYTEST_FLAGS) || status=1; \
 	exit $$status
 
 ## unit: unit tests and doctests only (fast)
