@@ -22,33 +22,33 @@ def _sample(key, slope, noise, *, n):
     return x, y
 
 
-def linear_regression_data(key, n: int = 100, slope: float = 2.0, noise: float = 0.1):
+@_checks.accepts_positional_key(0)  # transitional: old calls linear_regression_data(key, ...)
+def linear_regression_data(n: int = 100, slope: float = 2.0, noise: float = 0.1, *, key):
     """Sample `n` points of `y = slope·x + noise·ε`, with `x, ε ~ N(0, 1)`.
 
     There is no intercept, so `noise=0` gives exactly `y = slope·x` and the
     narrow network `y = w_D ··· w_1 x` can reach zero loss.
 
     Args:
-      key: a `jax.random` key.
-      n: number of examples, >= 1.
+      n: number of examples, an integer >= 1.
       slope: the true input-output map.
       noise: standard deviation of the additive Gaussian noise, >= 0.
+      key: a `jax.random` key (keyword-only, like every key in the library).
 
     Returns:
       `(x, y)`, two float32 arrays of shape `(n,)`.
 
     Example:
       >>> import jax
-      >>> x, y = linear_regression_data(jax.random.key(0), n=5, noise=0.0)
+      >>> x, y = linear_regression_data(5, noise=0.0, key=jax.random.key(0))
       >>> bool(jax.numpy.allclose(y, 2.0 * x))
       True
     """
-    _checks.int_in_range("n", n, 1)
-    _checks.finite_float("slope", slope)
-    _checks.finite_float("noise", noise)
-    if float(noise) < 0:
-        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
-    return _sample(key, jnp.float32(slope), jnp.float32(noise), n=int(n))
+    n = _checks.integer("n", n, 1)
+    slope = _checks.finite_float("slope", slope)
+    noise = _checks.number("noise", noise, low=0.0)
+    _checks.prng_key("key", key)
+    return _sample(key, jnp.float32(slope), jnp.float32(noise), n=n)
 
 
 def moments(x, y):

@@ -3,7 +3,9 @@
 Every scheme is a factory returning an *initializer*, a function
 `initializer(key, shape) -> weights` with `shape = (fan_in, fan_out)`, the same
 calling convention as `jax.nn.initializers` (an optional third argument picks
-the dtype, float32 by default). A layer computes `h_out = φ(h_in @ W)`, so
+the dtype, float32 by default). The key comes first here, positionally, on
+purpose: it is jax's initializer protocol, so these and jax's initializers are
+interchangeable. Everywhere else in the library `key` is keyword-only. A layer computes `h_out = φ(h_in @ W)`, so
 `W[i, j]` connects input unit `i` to output unit `j`.
 
 Why the scales: for `z = h @ W` with independent zero-mean weights of variance
@@ -29,7 +31,6 @@ from typing import Callable
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from lesson_lib import _checks
 
@@ -66,29 +67,26 @@ def gain(nonlinearity: str) -> float:
       >>> gain("linear"), round(gain("tanh"), 4), round(gain("relu"), 4)
       (1.0, 1.6667, 1.4142)
     """
-    if nonlinearity not in GAINS:
-        raise ValueError(
-            f"nonlinearity must be one of {sorted(GAINS)}, got {nonlinearity!r}")
-    return GAINS[nonlinearity]
+    return GAINS[_checks.one_of("nonlinearity", nonlinearity, GAINS)]
 
 
 def check_shape(shape) -> tuple[int, int]:
     """Raise unless `shape` is `(fan_in, fan_out)`, two integers >= 1; return it as ints."""
+    message = f"shape must be (fan_in, fan_out), two integers >= 1, got {shape!r}"
     try:
         dims = tuple(shape)
     except TypeError:
-        raise ValueError(
-            f"shape must be (fan_in, fan_out), two integers >= 1, got {shape!r}") from None
-    if len(dims) != 2 or any(
-        isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1 for d in dims
-    ):
-        raise ValueError(f"shape must be (fan_in, fan_out), two integers >= 1, got {shape!r}")
-    return int(dims[0]), int(dims[1])
+        raise ValueError(message) from None
+    if len(dims) != 2:
+        raise ValueError(message)
+    try:
+        return _checks.integer("fan_in", dims[0], 1), _checks.integer("fan_out", dims[1], 1)
+    except ValueError:
+        raise ValueError(message) from None
 
 
 def _check_gain(value) -> float:
-    _checks.positive_float("gain", value)
-    return float(value)
+    return _checks.positive_float("gain", value)
 
 
 def xavier_std(fan_in: int, fan_out: int, gain: float = 1.0) -> float:

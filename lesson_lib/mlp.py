@@ -27,24 +27,24 @@ ACTIVATIONS: dict[str, Callable] = {
 
 def activation(name: str) -> Callable:
     """The nonlinearity called `name` (one of `ACTIVATIONS`)."""
-    if name not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {name!r}")
-    return ACTIVATIONS[name]
+    return ACTIVATIONS[_checks.one_of("activation", name, ACTIVATIONS)]
 
 
-def init_mlp(key, sizes, initializer: Callable | None = None, bias: float = 0.0):
+@_checks.accepts_positional_key(0)  # transitional: old calls init_mlp(key, sizes, ...)
+def init_mlp(sizes, initializer: Callable | None = None, bias: float = 0.0, *, key):
     """Layers for widths `sizes = (inputs, hidden..., outputs)`.
 
     Args:
-      key: a `jax.random` key (split once per layer).
-      sizes: layer widths, at least two entries, each >= 1.
+      sizes: layer widths, at least two entries, each an integer >= 1.
       initializer: `(key, (fan_in, fan_out)) -> weights`, e.g. from
-        `lesson_lib.init`; default Glorot/Xavier normal.
+        `lesson_lib.init` (the `jax.nn.initializers` protocol); default
+        Glorot/Xavier normal.
       bias: the constant every bias starts at.
+      key: a `jax.random` key (keyword-only; split once per layer).
 
     Example:
       >>> import jax
-      >>> params = init_mlp(jax.random.key(0), (3, 4, 2))
+      >>> params = init_mlp((3, 4, 2), key=jax.random.key(0))
       >>> [layer["w"].shape for layer in params]
       [(3, 4), (4, 2)]
     """
@@ -54,10 +54,9 @@ def init_mlp(key, sizes, initializer: Callable | None = None, bias: float = 0.0)
         raise ValueError(f"sizes must list at least two widths, each >= 1, got {sizes!r}") from None
     if len(sizes) < 2:
         raise ValueError(f"sizes must list at least two widths, each >= 1, got {sizes!r}")
-    for size in sizes:
-        _checks.int_in_range("every entry of sizes", size, 1)
-    sizes = [int(s) for s in sizes]
+    sizes = [_checks.integer("every entry of sizes", size, 1) for size in sizes]
     _checks.finite_float("bias", bias)
+    _checks.prng_key("key", key)
     if initializer is not None and not callable(initializer):
         raise ValueError(
             f"initializer must be a function (key, (fan_in, fan_out)) -> weights, got {initializer!r}")
@@ -81,8 +80,7 @@ def _check_inputs(params, x):
         raise ValueError("params must be a non-empty list of layers {'w': ..., 'b': ...} "
                          "(as init_mlp returns)")
     inputs = np.shape(params[0]["w"])[0]
-    if np.ndim(x) != 2 or np.shape(x)[1] != inputs or np.shape(x)[0] == 0:
-        raise ValueError(f"x must have shape (batch, {inputs}) with batch >= 1, got {np.shape(x)}")
+    _checks.array_shape("x", x, (None, inputs), f"(batch, {inputs}) with batch >= 1")
     _checks.finite_array("x", x)
 
 

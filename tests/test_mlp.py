@@ -20,7 +20,7 @@ def numpy_forward(params, x, nonlinearity):
 
 
 def test_init_mlp_shapes_initializer_and_bias():
-    params = mlp.init_mlp(jax.random.key(0), (3, 5, 4, 2), init.constant(0.25), bias=-1.0)
+    params = mlp.init_mlp((3, 5, 4, 2), init.constant(0.25), bias=-1.0, key=jax.random.key(0))
     assert [layer["w"].shape for layer in params] == [(3, 5), (5, 4), (4, 2)]
     assert [layer["b"].shape for layer in params] == [(5,), (4,), (2,)]
     for layer in params:
@@ -30,7 +30,7 @@ def test_init_mlp_shapes_initializer_and_bias():
 
 
 def test_init_mlp_default_is_glorot_and_layers_differ():
-    params = mlp.init_mlp(jax.random.key(1), (400, 400, 400))
+    params = mlp.init_mlp((400, 400, 400), key=jax.random.key(1))
     stds = [float(layer["w"].std()) for layer in params]
     for std in stds:
         assert std == pytest.approx(np.sqrt(2.0 / 800), rel=0.03)
@@ -39,7 +39,7 @@ def test_init_mlp_default_is_glorot_and_layers_differ():
 
 @pytest.mark.parametrize("nonlinearity", ["linear", "tanh", "relu"])
 def test_forward_pass_matches_numpy(nonlinearity):
-    params = mlp.init_mlp(jax.random.key(2), (3, 6, 5, 2), init.xavier_normal(), bias=0.1)
+    params = mlp.init_mlp((3, 6, 5, 2), init.xavier_normal(), bias=0.1, key=jax.random.key(2))
     x = jax.random.normal(jax.random.key(3), (7, 3))
     hidden, out = numpy_forward(params, x, nonlinearity)
     got_out = mlp.mlp_apply(params, x, nonlinearity)
@@ -53,7 +53,7 @@ def test_forward_pass_matches_numpy(nonlinearity):
 
 def test_forward_pass_without_rank_promotion():
     """The bias is broadcast explicitly: works under jax_numpy_rank_promotion='raise'."""
-    params = mlp.init_mlp(jax.random.key(2), (3, 4, 1))
+    params = mlp.init_mlp((3, 4, 1), key=jax.random.key(2))
     assert mlp.mlp_apply(params, jnp.ones((2, 3)), "tanh").shape == (2, 1)
 
 
@@ -61,9 +61,9 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="activation must be one of"):
         mlp.activation("sigmoidal")
     with pytest.raises(ValueError, match="sizes"):
-        mlp.init_mlp(jax.random.key(0), (3,))
+        mlp.init_mlp((3,), key=jax.random.key(0))
     with pytest.raises(ValueError, match="sizes"):
-        mlp.init_mlp(jax.random.key(0), (3, 0, 2))
+        mlp.init_mlp((3, 0, 2), key=jax.random.key(0))
 
 
 def test_bad_inputs_name_the_argument():
@@ -77,12 +77,12 @@ def test_bad_inputs_name_the_argument():
     key = jax.random.key(0)
     for sizes in ((3,), (3, 0, 1), (3, -2), (3, 2.5, 1), (3, float("nan"))):
         with pytest.raises(ValueError, match="sizes"):
-            mlp.init_mlp(key, sizes)
+            mlp.init_mlp(sizes, key=key)
     with pytest.raises(ValueError, match="bias"):
-        mlp.init_mlp(key, (2, 2), bias=float("inf"))
+        mlp.init_mlp((2, 2), key=key, bias=float("inf"))
     with pytest.raises(ValueError, match="initializer"):
-        mlp.init_mlp(key, (2, 2), initializer=0.1)
-    params = mlp.init_mlp(key, (2, 3, 1))
+        mlp.init_mlp((2, 2), key=key, initializer=0.1)
+    params = mlp.init_mlp((2, 3, 1), key=key)
     with pytest.raises(ValueError, match="activation"):
         mlp.mlp_apply(params, jnp.ones((4, 2)), "gelu")
     with pytest.raises(ValueError, match=r"x must have shape \(batch, 2\)"):
@@ -96,3 +96,14 @@ def test_bad_inputs_name_the_argument():
     # Inside jit the checks step aside and the function stays transformable.
     out = jax.jit(lambda p, x: mlp.mlp_apply(p, x))(params, jnp.ones((4, 2)))
     assert out.shape == (4, 1)
+
+
+def test_init_mlp_takes_its_key_by_keyword():
+    new = mlp.init_mlp((3, 2), key=jax.random.key(9))
+    old = mlp.init_mlp(jax.random.key(9), (3, 2))  # transitional: old call sites
+    np.testing.assert_array_equal(new[0]["w"], old[0]["w"])
+    with pytest.raises(TypeError):
+        mlp.init_mlp((3, 2))  # no silent default key
+    with pytest.raises(ValueError, match="key must be a jax.random key"):
+        mlp.init_mlp((3, 2), key=9)
+    assert mlp.init_mlp((np.int64(3), 2), key=jax.random.key(9))[0]["w"].shape == (3, 2)
