@@ -221,27 +221,19 @@ NAMES = tuple(_RULES)
 
 
 def _in_unit_interval(name, value):
-    _checks.finite_float(name, value)
-    if not 0.0 <= float(value) < 1.0:
-        raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
+    _checks.number(name, value, low=0.0, high=1.0, high_open=True)
 
 
 def _non_negative(name, value):
-    _checks.finite_float(name, value)
-    if float(value) < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    _checks.number(name, value, low=0.0)
 
 
 def _check_eta_minus(name, value):
-    _checks.finite_float(name, value)
-    if not 0.0 < float(value) < 1.0:
-        raise ValueError(f"{name} must be a number in (0, 1), got {value!r}")
+    _checks.number(name, value, low=0.0, high=1.0, low_open=True, high_open=True)
 
 
 def _check_eta_plus(name, value):
-    _checks.finite_float(name, value)
-    if not float(value) > 1.0:
-        raise ValueError(f"{name} must be a finite number > 1, got {value!r}")
+    _checks.number(name, value, low=1.0, low_open=True)
 
 
 _CHECKS = {
@@ -275,38 +267,22 @@ def defaults(name: str) -> dict:
     return {**rule.numeric, **rule.structural}
 
 
+# A true constant per key, so caching it is safe: the optax transformation for one
+# (rule, structure, schedules) is a pure value. Bounded (256 entries). Sharing it keeps
+# `update` the same object across `make` calls, so code compiled for it is reused.
 @functools.lru_cache(maxsize=256)
 def _template(name, structural, schedules):
-    """One inject_hyperparams transform per (rule, structure): its `update` is shared."""
+    """One inject_hyperparams transform per (rule, structure) and its jitted `init`.
+
+    `init` is jitted once per transform: JAX's own compilation cache then keeps one
+    initial state computation per parameter layout (shapes and dtypes), with no
+    dictionary of states here. No inner state depends on a hyperparameter's value
+    (they all start at zero); the values are put in afterwards by `make`'s `init`.
+    """
     rule = _RULES[name]
     factory = functools.partial(rule.factory, **dict(structural))
-    return optax.inject_hyperparams(factory)(**{**rule.numeric, **dict(schedules)})
-
-
-def _template_state(template, params):
-    """`template.init(params)`, cached by the parameters' shapes and dtypes.
-
-    No inner state here depends on a hyperparameter's value (they all start at
-    zero), so one initial state per layout serves every `make` call; its arrays
-    are immutable and shared. Traced parameters are never cached.
-    """
-    leaves, treedef = jax.tree.flatten(params)
-    if any(_checks.is_traced(leaf) for leaf in leaves):
-        return template.init(params)
-    layout = (treedef, tuple((jnp.shape(x), jnp.result_type(x)) for x in leaves))
-    return _cached_state(template, layout, params)
-
-
-_STATES: dict = {}
-
-
-def _cached_state(template, layout, params):
-    key = (id(template), layout)
-    if key not in _STATES:
-        if len(_STATES) > 512:
-            _STATES.clear()
-        _STATES[key] = (template, template.init(params))
-    return _STATES[key][1]
+    template = optax.inject_hyperparams(factory)(**{**rule.numeric, **dict(schedules)})
+    return template, jax.jit(template.init)
 
 
 def make(name: str, **hyper) -> optax.GradientTransformation:
@@ -370,10 +346,10 @@ def make(name: str, **hyper) -> optax.GradientTransformation:
             raise ValueError(
                 f"min_step_size must be <= max_step_size, got {low!r} > {high!r}"
             )
-    template = _template(name, tuple(structural.items()), tuple(schedules.items()))
+    template, template_init = _template(name, tuple(structural.items()), tuple(schedules.items()))
 
     def init(params):
-        state = _template_state(template, params)
+        state = template_init(params)
         hyperparams = dict(state.hyperparams)
         for key, value in numbers.items():
             dtype = state.hyperparams[key].dtype

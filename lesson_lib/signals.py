@@ -60,32 +60,31 @@ def nonlinearity_index(nonlinearity: str) -> int:
       >>> nonlinearity_index("relu")
       2
     """
-    if nonlinearity not in NONLINEARITIES:
-        raise ValueError(
-            f"nonlinearity must be one of {list(NONLINEARITIES)}, got {nonlinearity!r}")
-    return NONLINEARITIES.index(nonlinearity)
+    return NONLINEARITIES.index(_checks.one_of("nonlinearity", nonlinearity, NONLINEARITIES))
 
 
-def stacked_weights(initializer, key, depth: int, width: int):
+@_checks.accepts_positional_key(1)  # transitional: old calls stacked_weights(initializer, key, depth, width)
+def stacked_weights(initializer, depth: int, width: int, *, key):
     """`depth` independent `(width, width)` weight matrices from `initializer`, shape `(depth, width, width)`.
 
     Args:
       initializer: `(key, (fan_in, fan_out)) -> weights`, e.g. from `lesson_lib.init`.
-      key: a `jax.random` key, split once per layer.
       depth, width: integers >= 1.
+      key: a `jax.random` key (keyword-only), split once per layer.
 
     Example:
       >>> import jax
       >>> from lesson_lib import init
-      >>> stacked_weights(init.xavier_normal(), jax.random.key(0), 3, 4).shape
+      >>> stacked_weights(init.xavier_normal(), 3, 4, key=jax.random.key(0)).shape
       (3, 4, 4)
     """
     if not callable(initializer):
         raise ValueError(f"initializer must be a function (key, shape) -> weights, got {initializer!r}")
-    _checks.int_in_range("depth", depth, 1)
-    _checks.int_in_range("width", width, 1)
-    keys = jax.random.split(key, int(depth))
-    return jax.vmap(lambda k: initializer(k, (int(width), int(width))))(keys)
+    depth = _checks.integer("depth", depth, 1)
+    width = _checks.integer("width", width, 1)
+    _checks.prng_key("key", key)
+    keys = jax.random.split(key, depth)
+    return jax.vmap(lambda k: initializer(k, (width, width)))(keys)
 
 
 def _phi_and_slope(index, z):
@@ -141,14 +140,11 @@ def _check_weights(weights):
 def _check_depth(depth, max_depth):
     if depth is None:
         return max_depth
-    _checks.int_in_range("depth", depth, 1, max_depth)
-    return depth
+    return _checks.integer("depth", depth, 1, max_depth)
 
 
 def _check_batch(name, value, width):
-    shape = np.shape(value)
-    if len(shape) != 2 or shape[1] != width or shape[0] == 0:
-        raise ValueError(f"{name} must have shape (batch, {width}) with batch >= 1, got {shape}")
+    _checks.array_shape(name, value, (None, width), f"(batch, {width}) with batch >= 1")
     _checks.finite_array(name, value)
 
 
@@ -207,7 +203,7 @@ def jacobian_singular_values(weights, x, nonlinearity: str = "linear", depth: in
 
       >>> import jax, jax.numpy as jnp
       >>> from lesson_lib import init
-      >>> w = stacked_weights(init.orthogonal(), jax.random.key(0), 5, 8)
+      >>> w = stacked_weights(init.orthogonal(), 5, 8, key=jax.random.key(0))
       >>> s = jacobian_singular_values(w, jnp.ones(8))
       >>> bool(jnp.allclose(s, 1.0, atol=1e-5))
       True

@@ -33,14 +33,14 @@ def numpy_jacobian(weights, x, nonlinearity, depth):
 @pytest.fixture(scope="module")
 def small_net():
     key_w, key_x, key_r = jax.random.split(jax.random.key(3), 3)
-    weights = stacked_weights(init.xavier_normal(1.3), key_w, 6, 16)
+    weights = stacked_weights(init.xavier_normal(1.3), 6, 16, key=key_w)
     x = jax.random.normal(key_x, (5, 16))
     r = jax.random.normal(key_r, (5, 16))
     return weights, x, r
 
 
 def test_stacked_weights_are_independent_draws_of_the_scheme():
-    w = np.asarray(stacked_weights(init.he_normal(), jax.random.key(0), 4, 300), float)
+    w = np.asarray(stacked_weights(init.he_normal(), 4, 300, key=jax.random.key(0)), float)
     assert w.shape == (4, 300, 300)
     np.testing.assert_allclose(w.std(axis=(1, 2)), np.sqrt(2.0 / 300), rtol=0.01)
     assert np.abs(w[0] - w[1]).max() > 0.1
@@ -88,16 +88,16 @@ def test_variance_laws_in_a_wide_net():
     x = jax.random.normal(key_x, (400, width))
     r = jax.random.normal(key_r, (400, width))
     rms = lambda a: np.sqrt(np.mean(np.asarray(a, float) ** 2, axis=(1, 2)))
-    h, d = layer_signals(stacked_weights(init.xavier_normal(), key_w, depth, width), x, r, "linear")
+    h, d = layer_signals(stacked_weights(init.xavier_normal(), depth, width, key=key_w), x, r, "linear")
     assert rms(h)[-1] == pytest.approx(1.0, rel=0.15)
     assert rms(d)[0] == pytest.approx(1.0, rel=0.15)
-    h, d = layer_signals(stacked_weights(init.xavier_normal(), key_w, depth, width), x, r, "relu")
+    h, d = layer_signals(stacked_weights(init.xavier_normal(), depth, width, key=key_w), x, r, "relu")
     assert rms(h)[-1] == pytest.approx(relu_depth_std(depth, 1.0), rel=0.25)
     assert rms(d)[0] < 0.1
-    h, d = layer_signals(stacked_weights(init.he_normal(), key_w, depth, width), x, r, "relu")
+    h, d = layer_signals(stacked_weights(init.he_normal(), depth, width, key=key_w), x, r, "relu")
     assert rms(h)[-1] == pytest.approx(1.0, rel=0.25)
     assert 0.3 < rms(d)[0] < 3.0
-    h, _ = layer_signals(stacked_weights(init.orthogonal(), key_w, depth, width), x, r, "linear")
+    h, _ = layer_signals(stacked_weights(init.orthogonal(), depth, width, key=key_w), x, r, "linear")
     # An orthogonal linear stack preserves every input vector's length exactly.
     np.testing.assert_allclose(np.linalg.norm(np.asarray(h[-1]), axis=1),
                                np.linalg.norm(np.asarray(x), axis=1), rtol=1e-4)
@@ -117,9 +117,9 @@ def test_dynamic_isometry_orthogonal_versus_gaussian():
     """Orthogonal linear stacks: every singular value 1. Gaussian: they spread with depth."""
     key = jax.random.key(5)
     x = jnp.ones(64)
-    ortho = stacked_weights(init.orthogonal(), key, 12, 64)
+    ortho = stacked_weights(init.orthogonal(), 12, 64, key=key)
     np.testing.assert_allclose(np.asarray(jacobian_singular_values(ortho, x)), 1.0, atol=1e-5)
-    gauss = stacked_weights(init.xavier_normal(), key, 12, 64)
+    gauss = stacked_weights(init.xavier_normal(), 12, 64, key=key)
     spread = [float(np.log(s[0] / s[-1]))
               for s in (np.asarray(jacobian_singular_values(gauss, x, depth=d), float)
                         for d in (1, 4, 12))]
@@ -171,8 +171,20 @@ def test_errors(small_net):
     with pytest.raises(ValueError, match="depth"):
         jacobian_singular_values(weights, x[0], depth=0)
     with pytest.raises(ValueError, match="depth"):
-        stacked_weights(init.orthogonal(), jax.random.key(0), 0, 4)
+        stacked_weights(init.orthogonal(), 0, 4, key=jax.random.key(0))
     with pytest.raises(ValueError, match="width"):
-        stacked_weights(init.orthogonal(), jax.random.key(0), 2, -1)
+        stacked_weights(init.orthogonal(), 2, -1, key=jax.random.key(0))
     with pytest.raises(ValueError, match="initializer"):
-        stacked_weights(0.1, jax.random.key(0), 2, 4)
+        stacked_weights(0.1, 2, 4, key=jax.random.key(0))
+
+
+def test_stacked_weights_take_the_key_by_keyword():
+    new = stacked_weights(init.xavier_normal(), 2, 3, key=jax.random.key(4))
+    old = stacked_weights(init.xavier_normal(), jax.random.key(4), 2, 3)  # transitional: old call sites
+    np.testing.assert_array_equal(new, old)
+    with pytest.raises(TypeError):
+        stacked_weights(init.xavier_normal(), 2, 3)  # no silent default key
+    with pytest.raises(ValueError, match="key must be a jax.random key"):
+        stacked_weights(init.xavier_normal(), 2, 3, key=4)
+    with pytest.raises(ValueError, match=r"depth must be an integer >= 1, got 2.0 \(a float"):
+        stacked_weights(init.xavier_normal(), 2.0, 3, key=jax.random.key(4))
