@@ -13,7 +13,7 @@ LAB_ARGS ?=
 # Jupyter refuses to run as root (containers, cloud machines) unless told it may.
 ROOT_ARGS := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test unit notebooks bench clean
+.PHONY: lab test unit notebooks bench clean student app
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + "): set PYTHON=python3.11")'
@@ -61,5 +61,20 @@ notebooks: $(VENV)/.test
 bench: $(VENV)/.test
 	$(BIN)/python -m benchmarks
 
+## student: the student edition in student/: solutions and instructor notes removed, outputs cleared
+student: $(VENV)/.notebook
+	rm -rf student
+	$(BIN)/python tools/editions.py student notebooks/*.ipynb --out student
+
+## app: every lesson as a Voila app (prose and playgrounds, no code) on http://localhost:8866/voila/tree
+# Voila runs as an extension of a Jupyter server, so the environment's server config applies
+# (lesson_lib.server: kernel websockets with TCP_NODELAY). Options: make app APP_ARGS="--port=9000"
+APP_ARGS ?=
+app: $(VENV)/.notebook
+	rm -rf build/app
+	$(BIN)/python tools/editions.py app notebooks/*.ipynb --out build/app
+	$(BIN)/jupyter server $(ROOT_ARGS) --ServerApp.root_dir=build/app --ServerApp.port=8866 \
+		--ServerApp.default_url=/voila/tree --VoilaConfiguration.show_tracebacks=True $(APP_ARGS)
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info student
