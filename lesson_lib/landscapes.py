@@ -3,18 +3,27 @@
 Introduced in lesson 01, where the landscape of `y = x w1 w2` over `(w1, w2)` is
 small enough to draw whole: a valley of global minima along `w1 w2 = slope`
 (two hyperbola branches) and a saddle at the origin. Every landscape here is a
-pure function of a point `p` of shape `(2,)`.
+function of a point `p` of shape `(2,)`.
+
+The test landscapes of lesson 06 are loss objects (`lesson_lib.compilation`):
+pytrees whose parameters (a condition number, Rosenbrock's `a` and `b`) are
+traced arrays. `grid`, `gradient_field`, the Hessian and every training loop
+compile once per kind of landscape, whatever its parameters; a plain function
+compiles once per function object.
 """
 
-from functools import lru_cache, partial
+import dataclasses
+import math
+from functools import partial
 from typing import Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from lesson_lib import _checks
-from lesson_lib.nets import narrow_loss_on
+from lesson_lib import _checks, curvature
+from lesson_lib.compilation import as_pytree
+from lesson_lib.nets import NarrowLoss, narrow_loss_on
 
 __all__ = [
     "Surface",
@@ -23,8 +32,11 @@ __all__ = [
     "narrow_landscape",
     "hessian_eigenvalues",
     "classify_critical_point",
+    "IllConditionedQuadratic",
     "ill_conditioned_quadratic",
+    "Rosenbrock",
     "rosenbrock",
+    "Saddle",
     "saddle",
 ]
 
@@ -37,7 +49,7 @@ class Surface(NamedTuple):
     z: jax.Array
 
 
-@partial(jax.jit, static_argnames=("f", "n"))
+@partial(jax.jit, static_argnames=("n",))
 def _grid(f, xlim, ylim, *, n):
     xs = jnp.linspace(xlim[0], xlim[1], n)
     ys = jnp.linspace(ylim[0], ylim[1], n)
@@ -53,6 +65,8 @@ def _check_limits(name, lim):
 def grid(f: Callable, xlim, ylim, n: int = 101) -> Surface:
     """Evaluate `f(p)`, `p = (x, y)`, on an `n × n` grid with `vmap`.
 
+    Compiled once per `n` and kind of `f` (a loss object's parameters are traced).
+
     Example:
       >>> s = grid(lambda p: p[0] ** 2 + p[1] ** 2, (-1, 1), (-1, 1), n=3)
       >>> s.z.tolist()
@@ -62,10 +76,10 @@ def grid(f: Callable, xlim, ylim, n: int = 101) -> Surface:
     _check_limits("ylim", ylim)
     _checks.int_in_range("n", n, 2)
     lims = (jnp.asarray(xlim, jnp.float32), jnp.asarray(ylim, jnp.float32))
-    return _grid(f, *lims, n=int(n))
+    return _grid(as_pytree(f), *lims, n=int(n))
 
 
-@partial(jax.jit, static_argnames=("f", "n"))
+@partial(jax.jit, static_argnames=("n",))
 def _gradient_field(f, xlim, ylim, *, n):
     xs = jnp.linspace(xlim[0], xlim[1], n)
     ys = jnp.linspace(ylim[0], ylim[1], n)
@@ -79,24 +93,31 @@ def gradient_field(f: Callable, xlim, ylim, n: int = 15):
     _check_limits("ylim", ylim)
     _checks.int_in_range("n", n, 2)
     lims = (jnp.asarray(xlim, jnp.float32), jnp.asarray(ylim, jnp.float32))
-    return _gradient_field(f, *lims, n=int(n))
+    return _gradient_field(as_pytree(f), *lims, n=int(n))
 
 
-def narrow_landscape(x, y) -> Callable:
+def narrow_landscape(x, y) -> NarrowLoss:
     """The loss of `ŷ = x w1 w2` as a function of `p = (w1, w2)` (lesson 01).
 
-    Create it once per data set: each new function object compiles anew.
+    A `nets.NarrowLoss`: new data of the same shape compiles nothing.
     """
     return narrow_loss_on(x, y)
 
 
-def hessian_eigenvalues(f: Callable, point):
-    """Eigenvalues (ascending) of the Hessian of `f` at `point`, in float64."""
-    with jax.enable_x64():
-        point = jnp.asarray(point, dtype=jnp.float64)
-        flat = point.reshape(-1)
-        hessian = jax.hessian(lambda q: f(q.reshape(point.shape)))(flat)
-        return np.asarray(jnp.linalg.eigvalsh(hessian))
+def hessian_eigenvalues(f: Callable, point) -> np.ndarray:
+    """Eigenvalues (ascending) of the Hessian of `f` at `point`, in float64 (`curvature.hessian`).
+
+    Example:
+      >>> hessian_eigenvalues(saddle(), [0.0, 0.0]).tolist()
+      [-2.0, 2.0]
+    """
+    return curvature.hessian_eigenvalues(f, jnp.asarray(point, dtype=jnp.float32)
+                                         if not hasattr(point, "dtype") else point)
+
+
+@jax.jit
+def _gradient(f, point):
+    return jax.grad(f)(point)
 
 
 def classify_critical_point(f: Callable, point, tol: float = 1e-6, grad_tol: float = 1e-4) -> str:
@@ -118,9 +139,10 @@ def classify_critical_point(f: Callable, point, tol: float = 1e-6, grad_tol: flo
       'degenerate'
     """
     _checks.positive_float("tol", tol)
+    _checks.finite_array("point", point)
     with jax.enable_x64():
         p = jnp.asarray(point, dtype=jnp.float64)
-        grad_norm = float(jnp.linalg.norm(jax.grad(f)(p)))
+        grad_norm = float(np.linalg.norm(np.asarray(_gradient(curvature._as64(as_pytree(f)), p))))
     if not grad_norm <= grad_tol:
         raise ValueError(
             f"point {np.asarray(point).tolist()} is not a critical point: "
@@ -139,31 +161,49 @@ def classify_critical_point(f: Callable, point, tol: float = 1e-6, grad_tol: flo
 
 
 # ---------------------------------------------------------------------------
-# Two-dimensional test landscapes for the optimizer race (lesson 06). Each
-# factory is cached, so the same arguments give the same function object and
-# the compiled training loops are reused.
+# Two-dimensional test landscapes for the optimizer race (lesson 06): loss
+# objects whose parameters are NumPy float64 scalars, traced by compiled code
+# (in float32, or float64 inside `jax.enable_x64`, as a Python number would be).
 
 
-@lru_cache(maxsize=64)
-def _ill_conditioned_quadratic(condition_number, angle):
-    cos, sin = float(np.cos(angle)), float(np.sin(angle))
-
-    def loss(p):
-        along = cos * p[0] + sin * p[1]
-        across = -sin * p[0] + cos * p[1]
-        return 0.5 * (along**2 + condition_number * across**2)
-
-    return loss
+def _scalar(value) -> np.float64:
+    return np.float64(value)
 
 
-def ill_conditioned_quadratic(condition_number: float, angle: float = 0.0) -> Callable:
+@jax.tree_util.register_dataclass
+@dataclasses.dataclass(frozen=True, eq=False)
+class IllConditionedQuadratic:
+    """The bowl `½ (u² + κ v²)` with axes turned by an angle; build it with `ill_conditioned_quadratic`.
+
+    Its arrays are `κ` and the angle's cosine and sine (computed in float64 on
+    the host).
+    """
+
+    condition_number: jax.Array
+    cos: jax.Array
+    sin: jax.Array
+
+    def __call__(self, p):
+        along = self.cos * p[0] + self.sin * p[1]
+        across = -self.sin * p[0] + self.cos * p[1]
+        return 0.5 * (along**2 + self.condition_number * across**2)
+
+    def __repr__(self):
+        try:
+            angle = math.atan2(float(self.sin), float(self.cos))
+            return f"IllConditionedQuadratic(condition_number={float(self.condition_number):g}, angle={angle:.4g})"
+        except Exception:  # inside a trace
+            return "IllConditionedQuadratic(...)"
+
+
+def ill_conditioned_quadratic(condition_number: float, angle: float = 0.0) -> IllConditionedQuadratic:
     """The bowl `f(p) = ½ (u² + κ v²)`, its axes `(u, v)` turned by `angle` radians.
 
     `u = cos θ·x + sin θ·y`, `v = −sin θ·x + cos θ·y`. The Hessian has eigenvalues
     1 (along `u`) and `κ = condition_number` (along `v`): gradient descent is
     stable only for `lr < 2/κ`, and at such a rate the flat direction shrinks by
     at most `1 − 2/κ` per step, so a large `κ` means slow progress. Minimum 0 at
-    the origin.
+    the origin. A loss object: a new `κ` or angle compiles nothing.
 
     Example:
       >>> f = ill_conditioned_quadratic(10.0)
@@ -176,22 +216,34 @@ def ill_conditioned_quadratic(condition_number: float, angle: float = 0.0) -> Ca
     if float(condition_number) < 1:
         raise ValueError(f"condition_number must be a finite number >= 1, got {condition_number!r}")
     _checks.finite_float("angle", angle)
-    return _ill_conditioned_quadratic(float(condition_number), float(angle))
+    angle = float(angle)
+    return IllConditionedQuadratic(_scalar(condition_number), _scalar(np.cos(angle)), _scalar(np.sin(angle)))
 
 
-@lru_cache(maxsize=64)
-def _rosenbrock(a, b):
-    def loss(p):
-        return (a - p[0]) ** 2 + b * (p[1] - p[0] ** 2) ** 2
+@jax.tree_util.register_dataclass
+@dataclasses.dataclass(frozen=True, eq=False)
+class Rosenbrock:
+    """Rosenbrock's valley `(a − x)² + b (y − x²)²`; build it with `rosenbrock`."""
 
-    return loss
+    a: jax.Array
+    b: jax.Array
+
+    def __call__(self, p):
+        return (self.a - p[0]) ** 2 + self.b * (p[1] - p[0] ** 2) ** 2
+
+    def __repr__(self):
+        try:
+            return f"Rosenbrock(a={float(self.a):g}, b={float(self.b):g})"
+        except Exception:  # inside a trace
+            return "Rosenbrock(...)"
 
 
-def rosenbrock(a: float = 1.0, b: float = 100.0) -> Callable:
+def rosenbrock(a: float = 1.0, b: float = 100.0) -> Rosenbrock:
     """Rosenbrock's banana valley `f(p) = (a − x)² + b (y − x²)²`.
 
     A curved, narrow valley (floor `y = x²`) with its minimum 0 at `(a, a²)`:
-    easy to reach, hard to follow to the end.
+    easy to reach, hard to follow to the end. A loss object: new `a`, `b`
+    compile nothing.
 
     Example:
       >>> f = rosenbrock()
@@ -200,14 +252,19 @@ def rosenbrock(a: float = 1.0, b: float = 100.0) -> Callable:
     """
     _checks.finite_float("a", a)
     _checks.positive_float("b", b)
-    return _rosenbrock(float(a), float(b))
+    return Rosenbrock(_scalar(a), _scalar(b))
 
 
-def _saddle_loss(p):
-    return p[0] ** 2 - p[1] ** 2
+@jax.tree_util.register_dataclass
+@dataclasses.dataclass(frozen=True)
+class Saddle:
+    """The saddle `x² − y²` (no parameters); build it with `saddle`."""
+
+    def __call__(self, p):
+        return p[0] ** 2 - p[1] ** 2
 
 
-def saddle() -> Callable:
+def saddle() -> Saddle:
     """The saddle `f(p) = x² − y²`: a minimum along x, a maximum along y, at the origin.
 
     Unbounded below along y. Plain gradient descent started near the x axis
@@ -217,4 +274,4 @@ def saddle() -> Callable:
       >>> classify_critical_point(saddle(), [0.0, 0.0])
       'saddle'
     """
-    return _saddle_loss
+    return Saddle()

@@ -10,7 +10,7 @@ Sliders that change the depth must not recompile, so the library also keeps a
 `depth` replaced by the identity (weight 1, gradient 0).
 """
 
-from functools import partial
+import dataclasses
 from typing import NamedTuple
 
 import jax
@@ -32,6 +32,7 @@ __all__ = [
     "NarrowSolution",
     "narrow_solution",
     "balanced_minimum",
+    "NarrowLoss",
     "narrow_loss_on",
 ]
 
@@ -176,14 +177,51 @@ def balanced_minimum(x, y, depth: int = 2):
 _jitted_narrow_loss = jax.jit(narrow_loss)
 
 
-def narrow_loss_on(x, y):
+@jax.tree_util.register_dataclass
+@dataclasses.dataclass(frozen=True, eq=False)
+class NarrowLoss:
+    """The narrow net's loss on fixed data, as an object: `loss(w) = narrow_loss(w, x, y)`.
+
+    A pytree whose arrays are the data (see `lesson_lib.compilation`): every
+    compiled function of the library that takes a loss (`train.gradient_descent`,
+    `curvature.max_stable_lr`, `landscapes.grid`, ...) compiles once for all
+    `NarrowLoss` objects with data of the same shape. Build it with
+    `narrow_loss_on(x, y)`, which checks the data.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> loss = NarrowLoss(jnp.array([1.0, 2.0]), jnp.array([3.0, 6.0]))
+      >>> float(loss(jnp.array([1.0, 3.0])))
+      0.0
+      >>> loss
+      NarrowLoss(x: float32[2], y: float32[2])
+    """
+
+    x: jax.Array
+    y: jax.Array
+
+    def __call__(self, w):
+        return _jitted_narrow_loss(w, self.x, self.y)
+
+    def __repr__(self):
+        def shape(a):
+            a = np.asarray(a) if not hasattr(a, "dtype") else a
+            return f"{a.dtype}{list(a.shape)}"
+        try:
+            return f"NarrowLoss(x: {shape(self.x)}, y: {shape(self.y)})"
+        except Exception:  # inside a trace, or leaves that are not arrays
+            return "NarrowLoss(...)"
+
+
+def narrow_loss_on(x, y) -> NarrowLoss:
     """`w ↦ narrow_loss(w, x, y)`: the loss on fixed data as a function of the weights alone.
 
-    Built on one module-level jitted loss, so every such function (any data of
-    the same shape) shares the loss's compilation. (Functions that compile per
-    loss function, such as `diagnostics.max_stable_lr`, compile once for
-    `narrow_loss` with the data in `args=(x, y)`; each new `narrow_loss_on`
-    object is a new function to them.)
+    Returns a `NarrowLoss`, which is data to compiled code: any number of such
+    losses (new data of the same shape) share one compilation of every training
+    loop, sweep and Hessian they are handed to.
+
+    Raises:
+      ValueError: `x` and `y` of different shapes, empty, or not finite.
 
     Example:
       >>> import jax.numpy as jnp
@@ -194,4 +232,5 @@ def narrow_loss_on(x, y):
     _checks.same_shape(x, y)
     _checks.finite_array("x", x)
     _checks.finite_array("y", y)
-    return partial(_jitted_narrow_loss, x=x, y=y)
+    as_array = lambda a: a if isinstance(a, jax.Array) else np.asarray(a)  # noqa: E731
+    return NarrowLoss(as_array(x), as_array(y))

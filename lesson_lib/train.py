@@ -3,7 +3,13 @@
 Introduced in lesson 01. Everything a slider can change (learning rate, initial
 weights, optimizer hyperparameters, traced extra arguments such as a depth) is a
 traced value, so a new value never recompiles; only a new parameter shape, a new
-number of steps or a new loss function does.
+number of steps or a new optimizer rule does.
+
+The loss is data too (`lesson_lib.compilation`): the loop is jitted once at
+module level and takes the loss as a traced pytree, so a new loss object of the
+same kind and shapes (`nets.narrow_loss_on(x, y)` on new data,
+`landscapes.rosenbrock(a, b)` with new `a, b`) compiles nothing. A plain
+function compiles once per function object.
 """
 
 from functools import partial
@@ -16,6 +22,8 @@ import optax
 from jax import lax
 
 from lesson_lib import _checks
+from lesson_lib.compilation import as_pytree
+from lesson_lib.curves import first_nonfinite, first_step_below  # noqa: F401  (old home, kept for callers)
 
 __all__ = [
     "Trajectory",
@@ -23,7 +31,6 @@ __all__ = [
     "sgd_state",
     "gradient_descent",
     "loss_curve",
-    "first_step_below",
 ]
 
 
@@ -68,28 +75,26 @@ def _ratio(update_norm, param_norm):
     return jnp.where(param_norm > 0, update_norm / safe, jnp.where(update_norm > 0, jnp.inf, 0.0))
 
 
-@partial(jax.jit, static_argnames=("loss_fn", "update_fn", "batch_fn", "steps"))
-def _descend(params0, opt_state, args, key, *, loss_fn, update_fn, batch_fn, steps):
+@partial(jax.jit, static_argnames=("update_fn", "steps"))
+def _descend(loss, batch, params0, opt_state, args, key, *, update_fn, steps):
     def objective(params, step):
-        if batch_fn is None:
-            return loss_fn(params, *args)
-        return loss_fn(params, batch_fn(jax.random.fold_in(key, step), step), *args)
+        if batch is None:
+            return loss(params, *args)
+        return loss(params, batch(jax.random.fold_in(key, step), step), *args)
 
     def step_fn(carry, step):
         params, state = carry
-        loss, grads = jax.value_and_grad(objective)(params, step)
+        value, grads = jax.value_and_grad(objective)(params, step)
         updates, state = update_fn(grads, state, params)
         ratio = _ratio(_tree_norm(updates), _tree_norm(params))
-        return (optax.apply_updates(params, updates), state), (params, loss, ratio)
+        return (optax.apply_updates(params, updates), state), (params, value, ratio)
 
     (last, _), (visited, losses, ratios) = lax.scan(
         step_fn, (params0, opt_state), jnp.arange(steps)
     )
     params = jax.tree.map(lambda a, b: jnp.concatenate([a, b[None]]), visited, last)
     losses = jnp.append(losses, objective(last, steps))
-    bad = ~jnp.isfinite(losses)
-    first_bad = jnp.where(bad.any(), jnp.argmax(bad), -1)
-    return params, losses, ratios, first_bad
+    return params, losses, ratios
 
 
 def optimize(
@@ -110,15 +115,17 @@ def optimize(
 
     Args:
       loss_fn: `loss_fn(params, *args)`, or `loss_fn(params, batch, *args)` when
-        `batch_fn` is given. Keep one function object per lesson: a new function
-        (a new lambda) compiles anew.
+        `batch_fn` is given. A loss object (a pytree, e.g. `nets.NarrowLoss`)
+        compiles once per kind and shapes; a plain function once per function
+        object.
       params0: initial parameters (any pytree of float arrays).
       optimizer: an optax `GradientTransformation`. Its `init` runs outside the
         compiled loop, so hyperparameters held in its state (see
         `optax.inject_hyperparams`) are traced and never recompile.
       steps: number of updates, >= 1.
       args: extra traced arguments for `loss_fn` (data, a depth...).
-      batch_fn: optional `batch_fn(key, step) -> batch` for mini-batch training.
+      batch_fn: optional `batch_fn(key, step) -> batch` for mini-batch training
+        (a pytree or a function, keyed like `loss_fn`).
       key: `jax.random` key for `batch_fn` (required with it).
       opt_state: a ready optimizer state, to bypass `optimizer.init`.
 
@@ -139,18 +146,17 @@ def optimize(
     params0 = jax.tree.map(_strong, params0)
     if opt_state is None:
         opt_state = optimizer.init(params0)
-    params, losses, ratios, first_bad = _descend(
+    params, losses, ratios = _descend(
+        as_pytree(loss_fn),
+        as_pytree(batch_fn),
         params0,
         opt_state,
         tuple(args),
         jax.random.key(0) if key is None else key,
-        loss_fn=loss_fn,
         update_fn=optimizer.update,
-        batch_fn=batch_fn,
         steps=int(steps),
     )
-    first_bad = int(first_bad)
-    return Trajectory(params, losses, ratios, None if first_bad < 0 else first_bad)
+    return Trajectory(params, losses, ratios, first_nonfinite(np.asarray(losses)))
 
 
 # One shared SGD transform whose learning rate lives in its state: every
@@ -169,7 +175,7 @@ def gradient_descent(loss_fn: Callable, w0, lr, steps: int, *, args: tuple = ())
     """Full-batch gradient descent `w ← w − lr · ∇L(w)` for `steps` steps.
 
     One `lax.scan`, compiled once per parameter shape, step count and loss
-    function: the learning rate and `w0` are traced.
+    kind: the learning rate, `w0` and a loss object's data are traced.
 
     Args:
       loss_fn: `loss_fn(w, *args) -> scalar`.
@@ -216,17 +222,6 @@ def loss_curve(loss_fn: Callable, w0, lr, steps: int, *, args: tuple = ()):
     _checks.positive_float("lr", lr)
     _checks.int_in_range("steps", steps, 1)
     w0 = jnp.asarray(w0, dtype=jnp.float32)
-    _, losses, _, _ = _descend(w0, sgd_state(w0, lr), tuple(args), jax.random.key(0), loss_fn=loss_fn,
-                               update_fn=_SGD.update, batch_fn=None, steps=int(steps))
+    _, losses, _ = _descend(as_pytree(loss_fn), None, w0, sgd_state(w0, lr), tuple(args), jax.random.key(0),
+                            update_fn=_SGD.update, steps=int(steps))
     return losses
-
-
-def first_step_below(losses, threshold: float) -> int | None:
-    """The first step whose loss is at or below `threshold`, or `None` if never.
-
-    Example:
-      >>> first_step_below(np.array([4.0, 1.0, 0.1]), 0.5)
-      2
-    """
-    hits = np.flatnonzero(np.asarray(losses) <= threshold)
-    return int(hits[0]) if hits.size else None
