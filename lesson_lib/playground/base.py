@@ -1,15 +1,88 @@
-"""The machinery every playground shares: backend set-up, sliders, error display, the live canvas."""
+"""The machinery every playground shares: the figure, sliders, one update loop, one error display.
+
+Writing a playground
+--------------------
+A playground is a figure whose moving artists follow a few controls. Subclass
+`Playground` and give it three things:
+
+1. **The figure** (in `__init__`): call `super().__init__(controls, figsize=...)`
+   first; it builds `self.fig`, a matplotlib `Figure` on an Agg canvas made
+   without pyplot (so no ipympl widget is created and closed). Add axes with
+   `self.fig.subplots(...)`, style them with the lessons' helpers in
+   `lesson_lib.plots` (`loss_axes`, `draw_landscape`, ...), draw the static
+   parts once, and register what moves with `self.moving(artist, ...)`.
+2. **`compute(**values)`**, pure: control values in, a result out (a
+   trajectory, a table). It receives only the controls its signature names
+   (or all of them, with `**values`), and the base caches its results by
+   those values, so moving a control it does not read (a Play control that
+   scrubs along a trajectory) recomputes nothing.
+3. **`draw(result, **values)`**: put the result into the moving artists
+   (`line.set_data(...)`) and return the status line ("diverged at step
+   53"), or None to leave it. A playground without a `compute` step gets
+   `draw(**values)` alone.
+
+The base does the rest: it calls `compute` then `draw` whenever a control
+changes (the first time after the constructor has finished, so the order of
+the statements in `__init__` is free); shows the moving artists in the browser
+(`LiveCanvas`: only they travel, over a background rendered once); shows any
+exception of an update under the plot, in `errors`, and keeps it in
+`last_error` (the next good update clears it); ignores re-entrant updates.
+
+Optional hooks and tools:
+  `changed(name, value)`: called when control `name` changes, before the
+    update (e.g. a new scheme resets the gain with `self.set(gain=...)`, or a
+    new landscape redraws the contours and calls `invalidate()`). Controls it
+    sets cause no update of their own: there is one update after it.
+  `set(**values)` / `with self.hold():` several control changes, one update.
+  `invalidate()`: the static part changed (axis limits, contours): the next
+    frame re-renders the whole figure.
+  `action(fn)`: a button callback running `fn()` under the same error display.
+  `clicked(ax, x, y)`: a click on the figure in data coordinates (`ax` is the
+    axes clicked); the base calls it, then updates.
+  `control_rows()`: arrange the controls (default: one wrapping row).
+  `show()`: send the moving artists now (after changing them outside `draw`).
+  `clear_cache()`: forget `compute`'s results (after changing its inputs).
+
+Example (a complete playground):
+  >>> import numpy as np
+  >>> class Parabola(Playground):
+  ...     '''Drag a and watch y = a x².'''
+  ...     def __init__(self):
+  ...         super().__init__({"a": float_slider("a", 1.0, -2.0, 2.0, 0.1)}, figsize=(4, 3))
+  ...         ax = self.fig.subplots()
+  ...         ax.set(xlim=(-1, 1), ylim=(-2, 2), xlabel="x", ylabel="y")
+  ...         self.line = self.moving(*ax.plot([], []))
+  ...     def compute(self, a):
+  ...         x = np.linspace(-1, 1, 41)
+  ...         return x, a * x**2
+  ...     def draw(self, curve, a):
+  ...         self.line.set_data(*curve)
+  ...         return f"a = {a:.1f}: y(1) = {curve[1][-1]:.1f}"
+  >>> pg = Parabola()
+  >>> pg.set(a=-0.5)
+  >>> pg.status.value
+  'a = -0.5: y(1) = -0.5'
+"""
 
 import base64
+import contextlib
+import inspect
 import os
 import traceback
+from collections import OrderedDict
 
 import ipywidgets as widgets
 import jax
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 from lesson_lib.playground.canvas import LiveCanvas
 
-__all__ = ["setup_notebook", "log_slider", "float_slider", "int_slider", "Playground"]
+__all__ = ["setup_notebook", "log_slider", "float_slider", "int_slider", "dropdown", "figure",
+           "Playground", "MAX_WIDTH"]
+
+MAX_WIDTH = 7.4
+"""The widest figure, in inches: fits a 760-px output area (a laptop's window) at 100 dpi."""
 
 
 def _in_colab() -> bool:
@@ -86,79 +159,269 @@ def int_slider(description: str, value: int, low: int, high: int, **kwargs):
     )
 
 
-class Playground:
-    """Controls driving a figure: subclass it and implement `draw(**values)`.
+def dropdown(description: str, options, value=None, **kwargs):
+    """A dropdown of `options` (the first one selected unless `value` is given)."""
+    options = list(options)
+    return widgets.Dropdown(options=options, value=options[0] if value is None else value,
+                            description=description, **kwargs)
 
-    A subclass builds its figure (inside `plt.ioff()`, static parts drawn once,
-    moving parts kept as artists), then calls
-    `super().__init__(fig, controls, artists)`. On every control change the base
-    calls `draw` with all control values, then shows the `artists` in the
-    browser (`LiveCanvas`: only they travel, over a background rendered once).
-    Errors in `draw` are shown under the plot and kept in `last_error`;
-    `status` is a text line a subclass may fill ("diverged at step 53").
 
-    Displayed where no kernel runs (GitHub, nbviewer, an HTML export), a
-    playground shows a picture of its initial figure and a one-line
-    description instead of the widget.
+def figure(figsize=(MAX_WIDTH, 3.5), *, layout="constrained", **kwargs) -> Figure:
+    """A matplotlib `Figure` on an Agg canvas, made without pyplot (no ipympl widget, nothing to close).
+
+    Args:
+      figsize: (width, height) in inches; the width at most `MAX_WIDTH`.
+      layout: matplotlib's layout engine ("constrained", or None for fixed margins).
+      **kwargs: passed to `Figure` (dpi, ...).
+
+    Example:
+      >>> fig = figure((4, 3))
+      >>> type(fig.canvas).__name__, float(fig.get_figwidth())
+      ('FigureCanvasAgg', 4.0)
+    """
+    width, height = (float(v) for v in figsize)
+    if not 0 < width <= MAX_WIDTH or not height > 0:
+        raise ValueError(f"figsize must be (width, height) in inches with 0 < width <= {MAX_WIDTH} "
+                         f"and height > 0, got {figsize!r}")
+    fig = Figure(figsize=(width, height), layout=layout, **kwargs)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+class _DrawsAfterInit(type):
+    """Start a playground (first compute and draw) once its whole constructor chain has run."""
+
+    def __call__(cls, *args, **kwargs):
+        self = super().__call__(*args, **kwargs)
+        if "canvas" not in self.__dict__:
+            raise TypeError(f"{cls.__name__}.__init__ must call Playground.__init__")
+        self._ready = True
+        self.refresh()
+        return self
+
+
+class Playground(metaclass=_DrawsAfterInit):
+    """Controls driving a figure; see this module's docstring for how to write one.
+
+    Args:
+      controls: dict of name -> widget (more can be added with `add_controls`).
+      artists: moving artists (more with `moving`).
+      fig: a figure built elsewhere (e.g. by a `lesson_lib.plots` helper);
+        else one is made with `figure(figsize, layout=layout)`.
+      figsize, layout: the figure to make.
+
+    The older call `Playground.__init__(fig, controls, artists)` is accepted too.
 
     Attributes:
-      controls: dict of name -> widget; `draw` receives `name=value` for each.
-      status: an ipywidgets `Label` shown under the controls.
+      fig: the matplotlib figure; canvas: the `LiveCanvas` showing it.
+      controls: dict of name -> widget; `compute`/`draw` receive `name=value`.
+      status: an ipywidgets `Label` shown under the controls (the status line).
       errors: an `Output` widget that shows the traceback of a failed update.
-      canvas: the `LiveCanvas` showing the figure.
+      last_error: the exception of the last failed update, None after a good one.
     """
 
-    def __init__(self, fig, controls: dict, artists=()):
-        self.fig = fig
-        self.controls = dict(controls)
+    cache_size = 8
+    """How many `compute` results are kept (least recently used ones go first)."""
+
+    def __init__(self, controls=None, *more, artists=(), fig=None, figsize=(MAX_WIDTH, 3.5),
+                 layout="constrained"):
+        if isinstance(controls, Figure):  # the older order: (fig, controls, artists)
+            fig, controls, more = controls, (more[0] if more else None), more[1:]
+        if more:
+            artists = more[0]
+        self.fig = figure(figsize, layout=layout) if fig is None else fig
+        self.canvas = LiveCanvas(self.fig)
+        self.controls = {}
         self.status = widgets.Label()
         self.errors = widgets.Output()
         self.last_error = None
-        self.canvas = LiveCanvas(fig, artists)
-        for control in self.controls.values():
+        self._ready = False  # set once the constructor chain is done (see _DrawsAfterInit)
+        self._held = 0  # depth of `hold()` blocks
+        self._pending = False  # a control changed while updates were held
+        self._busy = False  # an update is running (the re-entry guard)
+        self._reacting = False  # `changed` is running
+        self._stale = False  # the static part must be re-rendered
+        self._cache = OrderedDict()
+        self.add_controls(controls or {})
+        self.moving(*artists)
+        self.canvas.on_click(self._on_click)
+
+    # --- building ---------------------------------------------------------------------------
+    def add_controls(self, controls: dict) -> None:
+        """Add controls (name -> widget); each change updates the playground."""
+        for name, control in controls.items():
+            if name in self.controls:
+                raise ValueError(f"a control named {name!r} exists already")
+            self.controls[name] = control
             control.observe(self._on_change, names="value")
-        self.refresh()
 
-    @property
-    def values(self) -> dict:
-        return {name: control.value for name, control in self.controls.items()}
+    def moving(self, *artists):
+        """Register artists that move (drawn each frame, left out of the background); returns them.
 
-    def draw(self, **values):
-        """Update the moving artists (and `self.status`) for these control values."""
-        raise NotImplementedError
+        One artist in, that artist out (`self.line = self.moving(*ax.plot([], []))`);
+        several in, a tuple out.
+        """
+        for artist in artists:
+            self.canvas.add(artist)
+        return artists[0] if len(artists) == 1 else artists
 
-    def _on_change(self, change):
-        self.refresh()
+    # --- the hooks a subclass fills in -------------------------------------------------------
+    def compute(self, **values):
+        """Pure: control values -> a result for `draw` (cached by the values it receives)."""
+        return None
 
-    def refresh(self):
-        """Recompute and redraw for the current control values; show errors, never raise."""
-        try:
-            self.draw(**self.values)
-            self._show()
-        except Exception as error:  # shown to the learner, not swallowed
-            self.last_error = error
-            self.errors.outputs = ()
-            self.errors.append_stderr(
-                f"This update failed: {type(error).__name__}: {error}\n\n"
-                + traceback.format_exc()
-            )
-        else:
-            if self.last_error is not None:
-                self.errors.outputs = ()
-            self.last_error = None
+    def draw(self, result, **values):
+        """Put `result` into the moving artists; return the status line (or None to leave it)."""
+        raise NotImplementedError(f"{type(self).__name__} must define draw")
 
-    def redraw(self):
-        """A full redraw, for when something outside the moving artists changed (axis limits)."""
-        self.canvas.invalidate()
-        self._show()
+    def changed(self, name: str, value) -> None:
+        """Control `name` just changed to `value`: react before the update (optional)."""
 
-    def _show(self):
-        self.canvas.update()
+    def clicked(self, ax, x: float, y: float) -> None:
+        """The figure was clicked at data coordinates (x, y) inside axes `ax` (optional)."""
 
     def control_rows(self) -> list:
         """The rows of widgets above the status line; override to arrange the controls."""
         return [widgets.HBox(list(self.controls.values()), layout={"flex_flow": "row wrap"})]
 
+    # --- updating ---------------------------------------------------------------------------
+    @property
+    def values(self) -> dict:
+        return {name: control.value for name, control in self.controls.items()}
+
+    def refresh(self) -> None:
+        """Recompute (from the cache where it can) and redraw for the current values; never raises."""
+        if not self._ready or self._held or self._busy:
+            self._pending = True  # drawn when the block, or the running update, ends
+            return
+        self._busy = True
+        try:
+            for _ in range(2):  # once more if the update itself changed a control
+                self._pending = False
+                if self._guard(self._update) and not self._pending:
+                    break
+        finally:
+            self._busy = False
+            self._pending = False
+
+    @contextlib.contextmanager
+    def hold(self):
+        """Within this block, control changes are collected; one update follows at its end."""
+        self._held += 1
+        try:
+            yield self
+        finally:
+            self._held -= 1
+            if not self._held and self._pending:
+                self.refresh()
+
+    def set(self, **values) -> None:
+        """Set several controls at once, with one update."""
+        unknown = set(values) - set(self.controls)
+        if unknown:
+            raise ValueError(f"unknown controls {sorted(unknown)}: this playground has "
+                             f"{', '.join(self.controls)}")
+        with self.hold():
+            for name, value in values.items():
+                self.controls[name].value = value
+
+    def invalidate(self) -> None:
+        """The static part changed (axis limits, contours): the next frame re-renders the figure."""
+        self._stale = True
+        if self._ready and not (self._held or self._busy):
+            self.show()
+
+    def show(self) -> None:
+        """Show the moving artists' current state (a whole new frame after `invalidate`)."""
+        if self._stale:
+            self.canvas.invalidate()
+            self._stale = False
+        self.canvas.update()
+
+    def clear_cache(self) -> None:
+        """Forget every cached `compute` result."""
+        self._cache.clear()
+
+    def action(self, fn, failure: str = "This action failed"):
+        """A callback (for a button) that runs `fn()` with errors shown under the plot, then shows the frame."""
+
+        def callback(*_):
+            if self._guard(fn, failure=failure):
+                self.show()
+
+        return callback
+
+    # --- the machinery ----------------------------------------------------------------------
+    def _update(self):
+        values = self.values
+        if type(self).compute is Playground.compute:
+            status = self.draw(**values)
+        else:
+            status = self.draw(self._computed(values), **values)
+        if status is not None:
+            self.status.value = status
+        self.show()
+
+    def _computed(self, values):
+        """`compute`'s result for these values, from the cache when it has it."""
+        parameters = inspect.signature(self.compute).parameters.values()
+        if not any(p.kind is p.VAR_KEYWORD for p in parameters):
+            values = {p.name: values[p.name] for p in parameters if p.name in values}
+        key = tuple(values.items())
+        try:
+            hash(key)
+        except TypeError:  # an unhashable control value: no caching
+            return self.compute(**values)
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        result = self.compute(**values)
+        self._cache[key] = result
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return result
+
+    def _guard(self, fn, *args, failure: str = "This update failed") -> bool:
+        """Run `fn(*args)`; an exception is shown under the plot, kept in `last_error`, never raised."""
+        try:
+            fn(*args)
+        except Exception as error:  # shown to the learner, not swallowed
+            self.last_error = error
+            self.errors.outputs = ()
+            self.errors.append_stderr(f"{failure}: {type(error).__name__}: {error}\n\n"
+                                      + traceback.format_exc())
+            return False
+        if self.last_error is not None:
+            self.errors.outputs = ()
+        self.last_error = None
+        return True
+
+    def _on_change(self, change):
+        if not self._ready:
+            return  # the first update comes once the constructor is done
+        if self._reacting:
+            self._pending = True
+            return
+        name = next((n for n, c in self.controls.items() if c is change["owner"]), None)
+        with self.hold():
+            self._pending = True
+            if type(self).changed is not Playground.changed:
+                self._reacting = True
+                try:
+                    if not self._guard(self.changed, name, change["new"]):
+                        self._pending = False
+                finally:
+                    self._reacting = False
+
+    def _on_click(self, ax, x, y):
+        if type(self).clicked is Playground.clicked:
+            return
+        with self.hold():
+            self._pending = True
+            if not self._guard(self.clicked, ax, x, y, failure="This click failed"):
+                self._pending = False
+
+    # --- display ----------------------------------------------------------------------------
     @property
     def widget(self):
         """The whole playground as one widget: control rows, status, plot, errors."""
