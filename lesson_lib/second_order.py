@@ -248,18 +248,12 @@ def clipped_descent(f: Callable, x0, lr, steps: int, *, threshold=None, mode: st
       >>> clipped_descent(f, jnp.array([3.0, 4.0]), 0.1, 1, mode="value", threshold=1.0).params[1].tolist()
       [2.9000000953674316, 3.9000000953674316]
     """
-    if mode not in CLIP_MODES:
-        raise ValueError(f"mode must be one of {', '.join(CLIP_MODES)}, got {mode!r}")
+    _checks.one_of("mode", mode, CLIP_MODES)
     _checks.positive_float("lr", lr)
     _checks.int_in_range("steps", steps, 1)
     _checks.finite_array("x0", x0)
     if threshold is not None:
-        try:
-            value = float(threshold)
-        except (TypeError, ValueError):
-            value = float("nan")
-        if not value > 0:  # inf is allowed: no clipping
-            raise ValueError(f"threshold must be a number > 0 or None, got {threshold!r}")
+        _checks.positive_float("threshold", threshold)
     if mode == "none" or threshold is None:
         mode, threshold = "norm", float("inf")
     x0 = jnp.asarray(x0, dtype=jnp.float32)

@@ -59,26 +59,19 @@ class SwarmResult(NamedTuple):
 def swarm_draws(key, n_particles: int, dims: int, steps: int):
     """The swarm's random numbers: `(u0, r)`, uniform in [0, 1).
 
-    `u0[i]` (shape `(n_particles, dims)`) places particle `i` at
-    `low + u0[i]·(high − low)`; `r[t, 0, i]` and `r[t, 1, i]` (shape
-    `(steps, 2, n_particles, dims)`) are its `r1` and `r2` at step `t`.
-    Particle `i` draws from `fold_in(key, i)`, so a smaller swarm's draws are the
-    first rows of a larger one's.
+    With `k_start, k_steps = jax.random.split(key)`: `u0 = uniform(k_start,
+    (n_particles, dims))` places particle `i` at `low + u0[i]·(high − low)`,
+    and `r = uniform(k_steps, (steps, 2, n_particles, dims))` holds its `r1`
+    (`r[t, 0, i]`) and `r2` (`r[t, 1, i]`) at step `t`.
 
     Example:
       >>> u0, r = swarm_draws(jax.random.key(0), 3, 2, 4)
       >>> u0.shape, r.shape
       ((3, 2), (4, 2, 3, 2))
-      >>> bool(jnp.all(swarm_draws(jax.random.key(0), 5, 2, 4)[0][:3] == u0))
-      True
     """
-    def particle(i):
-        k_start, k_steps = jax.random.split(jax.random.fold_in(key, i))
-        return (jax.random.uniform(k_start, (dims,)),
-                jax.random.uniform(k_steps, (steps, 2, dims)))
-
-    u0, r = jax.vmap(particle)(jnp.arange(n_particles))
-    return u0, jnp.moveaxis(r, 0, 2)
+    k_start, k_steps = jax.random.split(key)
+    return (jax.random.uniform(k_start, (n_particles, dims)),
+            jax.random.uniform(k_steps, (steps, 2, n_particles, dims)))
 
 
 @partial(jax.jit, static_argnames=("f", "n_particles", "steps"))
@@ -146,8 +139,8 @@ def particle_swarm(f: Callable, bounds, *, n_particles: int, steps: int, key, in
         finite numbers >= 0 (traced).
       active: how many of the `n_particles` take part (default all; traced):
         the others neither move nor count. One compiled swarm of the largest
-        size then serves every smaller one, with the same draws as
-        `particle_swarm(..., n_particles=active)`.
+        size then serves every smaller one (a slider); particle `i` keeps its
+        draws whatever `active` is.
 
     Returns:
       A `SwarmResult`.
@@ -164,12 +157,9 @@ def particle_swarm(f: Callable, bounds, *, n_particles: int, steps: int, key, in
     array = _check_bounds(bounds)
     _checks.int_in_range("n_particles", n_particles, 1)
     _checks.int_in_range("steps", steps, 1)
-    if key is None or not isinstance(key, jax.Array):
-        raise ValueError(f"key must be a jax.random key, got {key!r}")
+    _checks.prng_key("key", key)
     for name, value in (("inertia", inertia), ("c1", c1), ("c2", c2)):
-        _checks.finite_float(name, value)
-        if float(value) < 0:
-            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        _checks.number(name, value, low=0.0)
     active = n_particles if active is None else active
     _checks.int_in_range("active", active, 1, n_particles)
     low, high = jnp.asarray(array[:, 0], jnp.float32), jnp.asarray(array[:, 1], jnp.float32)

@@ -1,0 +1,259 @@
+"""Lesson 12 playgrounds: the condition number, the clipping threshold, a particle swarm.
+
+- `ConditionPlayground`: gradient descent on the bowl `½(θ₁² + κ θ₂²)`, with
+  log sliders for κ and the learning rate. κ is a traced argument and the
+  level sets are drawn as moving lines, so no slider recompiles or redraws
+  the axes.
+- `ClippingPlayground`: gradient descent on `challenges.cliff`, with a log
+  slider for the clipping threshold, the clipping mode and the learning rate.
+- `SwarmPlayground`: a particle swarm on `challenges.wells`, with sliders for
+  the swarm size (one compiled swarm of the largest size, the rest masked),
+  inertia and the two pulls, and a Play control that steps through the run.
+"""
+
+import ipywidgets as widgets
+import jax.numpy as jnp
+import matplotlib.pyplot as plt
+import numpy as np
+
+from lesson_lib import _checks, challenges
+from lesson_lib.playground.base import Playground, float_slider, int_slider, log_slider
+from lesson_lib.plots import format_lr
+from lesson_lib.plots.challenges import FIGSIZE, draw_map
+from lesson_lib.second_order import CLIP_MODES, clipped_descent
+from lesson_lib.swarm import particle_swarm
+from lesson_lib.train import first_step_below, gradient_descent
+
+__all__ = [
+    "CONDITION_RANGE",
+    "condition_start",
+    "ConditionPlayground",
+    "ClippingPlayground",
+    "SwarmPlayground",
+]
+
+CONDITION_RANGE = (1.0, 1000.0)
+_LOSS_LIM = (1e-6, 1e3)
+
+
+def condition_start(condition_number: float) -> np.ndarray:
+    """The bowl's start `(1, 1/√κ)`: both coordinates hold the same loss, ½ each."""
+    return np.array([1.0, 1.0 / np.sqrt(float(condition_number))], dtype=np.float32)
+
+
+def _levels(kappa, values=(0.02, 0.1, 0.3, 1.0, 2.0)):
+    """Level sets `½(u² + κ v²) = c` as one line with NaN breaks."""
+    t = np.linspace(0, 2 * np.pi, 73)
+    xs, ys = [], []
+    for c in values:
+        xs += list(np.sqrt(2 * c) * np.cos(t)) + [np.nan]
+        ys += list(np.sqrt(2 * c / kappa) * np.sin(t)) + [np.nan]
+    return np.array(xs), np.array(ys)
+
+
+def _finite(path, losses, diverged_at, lim):
+    end = len(losses) if diverged_at is None else int(diverged_at)
+    return np.clip(path[:end], -lim, lim), np.asarray(losses[:end], dtype=float)
+
+
+class ConditionPlayground(Playground):
+    """Gradient descent on a bowl whose condition number κ and learning rate are sliders.
+
+    Left: the bowl's level sets and the path from `(1, 1/√κ)`; right: the
+    loss per step (log scale). The status line compares the rate with the
+    stability limit 2/κ and says how many steps reach the loss threshold.
+    """
+
+    def __init__(self, steps: int = 100, threshold: float = 1e-3):
+        self.steps = _checks.int_in_range("steps", steps, 1)
+        self.threshold = _checks.positive_float("threshold", threshold)
+        with plt.ioff():
+            fig, (ax_map, ax_loss) = plt.subplots(1, 2, figsize=FIGSIZE, layout="constrained",
+                                                  gridspec_kw={"width_ratios": [1.1, 1]})
+        ax_map.set(xlim=(-1.6, 1.6), ylim=(-1.1, 1.1), xlabel="θ₁ (flat: curvature 1)",
+                   ylabel="θ₂ (steep: curvature κ)")
+        ax_map.set_aspect("equal")
+        ax_map.set_title("level sets and the path", fontsize=10)
+        ax_map.plot([0], [0], "*", color="gold", mec="black", ms=13, zorder=5)
+        ax_loss.set(yscale="log", xlim=(0, self.steps), ylim=_LOSS_LIM, xlabel="step",
+                    ylabel="loss (log scale)")
+        ax_loss.set_title(f"loss per step (line: {self.threshold:g})", fontsize=10)
+        ax_loss.axhline(self.threshold, color="gray", lw=0.8)
+        ax_loss.grid(True, alpha=0.3)
+        (self.level_lines,) = ax_map.plot([], [], color="tab:blue", lw=0.8)
+        (self.path,) = ax_map.plot([], [], ".-", color="tab:red", lw=1.2, ms=3)
+        (self.curve,) = ax_loss.plot([], [], color="tab:red", lw=1.5)
+        controls = {
+            "kappa": log_slider("condition number κ", 10.0, *CONDITION_RANGE, step=0.05),
+            "lr": log_slider("learning rate", 0.15, 1e-3, 1.0, step=0.02),
+        }
+        controls["kappa"].readout_format = ".3g"
+        super().__init__(fig, controls, artists=[self.level_lines, self.path, self.curve])
+
+    def run(self, kappa, lr):
+        """The `Trajectory` of gradient descent for these slider values."""
+        kappa = _checks.number("kappa", kappa, low=1.0)
+        start = jnp.asarray(condition_start(kappa))
+        return gradient_descent(challenges.quadratic, start, float(lr), self.steps,
+                                args=(jnp.float32(kappa),))
+
+    def draw(self, kappa, lr):
+        run = self.run(kappa, lr)
+        self.last_run = run
+        self.level_lines.set_data(*_levels(float(kappa)))
+        path, losses = _finite(np.asarray(run.params, dtype=float), np.asarray(run.losses),
+                               run.diverged_at, 1e3)
+        self.path.set_data(path[:, 0], path[:, 1])
+        self.curve.set_data(np.arange(len(losses)), np.clip(losses, *_LOSS_LIM))
+        limit = 2.0 / float(kappa)
+        side = "<" if lr < limit else ">="
+        if run.diverged_at is not None:
+            verdict = f"diverged at step {run.diverged_at}"
+        else:
+            reached = first_step_below(np.asarray(run.losses), self.threshold)
+            verdict = (f"loss ≤ {self.threshold:g} after {reached} steps" if reached is not None
+                       else f"loss still above {self.threshold:g} after {self.steps} steps")
+        raised = bool(np.asarray(run.losses)[1] > np.asarray(run.losses)[0])
+        self.status.value = (f"κ = {float(kappa):.3g}, lr = {format_lr(lr)} {side} 2/κ = "
+                             f"{format_lr(limit)}: {verdict}; first step raises the loss: "
+                             f"{'yes' if raised else 'no'}")
+
+
+class ClippingPlayground(Playground):
+    """Gradient descent down a cliff, with the clipping threshold, mode and rate as controls.
+
+    Left: the cliff's contours and the path (the map is 12 units wide; a path
+    thrown outside is seen leaving it); right: the loss per step. The status
+    line gives the longest step and the steps to reach loss 0.05.
+    """
+
+    def __init__(self, steps: int = 80, threshold: float = 0.05):
+        self.steps = _checks.int_in_range("steps", steps, 1)
+        self.finish = _checks.positive_float("threshold", threshold)
+        self.start = jnp.asarray(challenges.CLIFF_START, dtype=jnp.float32)
+        with plt.ioff():
+            fig, (ax_map, ax_loss) = plt.subplots(1, 2, figsize=FIGSIZE, layout="constrained",
+                                                  gridspec_kw={"width_ratios": [1.1, 1]})
+        draw_map(ax_map, challenges.cliff, (-4.0, 8.0), (-4.0, 6.0))
+        ax_map.plot(*challenges.CLIFF_START, "s", color="white", mec="black", ms=7, zorder=5)
+        ax_map.plot(*challenges.CLIFF_MINIMUM, "*", color="gold", mec="black", ms=13, zorder=5)
+        ax_map.set_title("the cliff (bright: high) and the path", fontsize=10)
+        ax_loss.set(yscale="log", xlim=(0, self.steps), ylim=(1e-4, 1e2), xlabel="step",
+                    ylabel="loss (log scale)")
+        ax_loss.axhline(self.finish, color="gray", lw=0.8)
+        ax_loss.set_title(f"loss per step (line: {self.finish:g})", fontsize=10)
+        ax_loss.grid(True, alpha=0.3)
+        (self.path,) = ax_map.plot([], [], ".-", color="tab:red", lw=1.2, ms=3)
+        (self.curve,) = ax_loss.plot([], [], color="tab:red", lw=1.5)
+        controls = {
+            "threshold": log_slider("clip threshold", 1.0, 0.01, 100.0, step=0.05),
+            "mode": widgets.ToggleButtons(options=list(CLIP_MODES), value="norm",
+                                          description="clipping"),
+            "lr": log_slider("learning rate", 0.3, 1e-2, 1.0, step=0.02),
+        }
+        super().__init__(fig, controls, artists=[self.path, self.curve])
+
+    def run(self, threshold, mode, lr):
+        """The `Trajectory` of clipped descent for these control values."""
+        return clipped_descent(challenges.cliff, self.start, float(lr), self.steps,
+                               threshold=float(threshold), mode=mode)
+
+    def draw(self, threshold, mode, lr):
+        run = self.run(threshold, mode, lr)
+        self.last_run = run
+        path, losses = _finite(np.asarray(run.params, dtype=float), np.asarray(run.losses),
+                               run.diverged_at, 1e4)
+        self.path.set_data(path[:, 0], path[:, 1])
+        self.curve.set_data(np.arange(len(losses)), np.clip(losses, 1e-4, 1e2))
+        self.longest_step = float(np.max(np.linalg.norm(np.diff(path, axis=0), axis=1)))
+        reached = first_step_below(losses, self.finish)
+        clip = "no clipping" if mode == "none" else f"clip by {mode} at {float(threshold):.2g}"
+        self.status.value = (f"{clip}, lr = {format_lr(lr)}: longest step "
+                             f"{self.longest_step:.2f}; loss ≤ {self.finish:g} after "
+                             + (f"{reached} steps" if reached is not None else
+                                f"more than {self.steps} steps"))
+
+
+class SwarmPlayground(Playground):
+    """A particle swarm searching a landscape with five wells; swarm size, inertia and pulls as sliders.
+
+    Left: the particles at the step shown (a Play control steps through the
+    run) and the best point so far; right: the best value so far per step,
+    with the global minimum's value as a line. Changing a coefficient reruns
+    the swarm (one compiled run of the largest size, the others masked).
+    """
+
+    def __init__(self, steps: int = 40, max_particles: int = 60, seed: int = 0,
+                 interval_ms: int = 150):
+        self.steps = _checks.int_in_range("steps", steps, 1)
+        self.max_particles = _checks.int_in_range("max_particles", max_particles, 2)
+        self.seed = _checks.int_in_range("seed", seed, 0)
+        _checks.int_in_range("interval_ms", interval_ms, 1)
+        import jax
+
+        self.key = jax.random.key(self.seed)
+        self.global_value = float(challenges.wells(jnp.asarray(challenges.WELL_CENTERS[4])))
+        bounds = challenges.WELLS_BOUNDS
+        with plt.ioff():
+            fig, (ax_map, ax_best) = plt.subplots(1, 2, figsize=FIGSIZE, layout="constrained",
+                                                  gridspec_kw={"width_ratios": [1.1, 1]})
+        draw_map(ax_map, challenges.wells, bounds[0], bounds[1], log=False, n=101)
+        ax_map.set_title("particles (white) and the best point (star)", fontsize=10)
+        ax_best.set(xlim=(0, self.steps), ylim=(-1.6, 0.2), xlabel="step",
+                    ylabel="best loss found so far")
+        ax_best.axhline(self.global_value, color="gold", lw=1.2, label="global minimum")
+        ax_best.legend(fontsize=8, loc="upper right")
+        ax_best.set_title("the swarm's best so far", fontsize=10)
+        ax_best.grid(True, alpha=0.3)
+        (self.particles,) = ax_map.plot([], [], "o", color="white", mec="black", ms=4)
+        (self.best,) = ax_map.plot([], [], "*", color="gold", mec="black", ms=14, zorder=6)
+        (self.curve,) = ax_best.plot([], [], color="tab:red", lw=1.8)
+        controls = {
+            "n_particles": int_slider("particles", 20, 2, self.max_particles),
+            "inertia": float_slider("inertia w", 0.7, 0.0, 1.2, 0.05),
+            "c1": float_slider("pull to own best c1", 1.5, 0.0, 3.0, 0.1),
+            "c2": float_slider("pull to swarm's best c2", 1.5, 0.0, 3.0, 0.1),
+            "step": widgets.Play(value=self.steps, min=0, max=self.steps, step=1,
+                                 interval=int(interval_ms), description="step"),
+        }
+        self.step_slider = widgets.IntSlider(value=self.steps, min=0, max=self.steps,
+                                             description="step")
+        widgets.jslink((controls["step"], "value"), (self.step_slider, "value"))
+        self._key = None
+        super().__init__(fig, controls, artists=[self.particles, self.best, self.curve])
+
+    def run(self, n_particles, inertia, c1, c2):
+        """The `SwarmResult` for these values, as NumPy arrays (cached for the last setting)."""
+        key = (int(n_particles), float(inertia), float(c1), float(c2))
+        if key != self._key:
+            result = particle_swarm(challenges.wells, challenges.WELLS_BOUNDS,
+                                    n_particles=self.max_particles, steps=self.steps,
+                                    key=self.key, inertia=float(inertia), c1=float(c1),
+                                    c2=float(c2), active=int(n_particles))
+            positions = np.asarray(result.positions, dtype=float)[:, : int(n_particles)]
+            values = np.asarray(result.values, dtype=float)[:, : int(n_particles)]
+            self._run = (positions, values, np.asarray(result.best_values, dtype=float))
+            self._key = key
+        return self._run
+
+    def draw(self, n_particles, inertia, c1, c2, step):
+        positions, values, best = self.run(n_particles, inertia, c1, c2)
+        step = int(step)
+        self.particles.set_data(positions[step, :, 0], positions[step, :, 1])
+        seen = values[: step + 1].reshape(-1)
+        where = int(np.argmin(seen))
+        point = positions[: step + 1].reshape(-1, 2)[where]
+        self.best.set_data([point[0]], [point[1]])
+        self.curve.set_data(np.arange(step + 1), np.clip(best[: step + 1], -1.6, 0.2))
+        self.best_point = point
+        well = int(challenges.nearest_well(point)[0])
+        found = "the global minimum's well" if well == 4 else f"well {well} (a local minimum)"
+        self.status.value = (f"{int(n_particles)} particles, w = {float(inertia):.2f}, "
+                             f"c1 = {float(c1):.1f}, c2 = {float(c2):.1f} · step {step}: best "
+                             f"{best[step]:.3f} in {found}")
+
+    def control_rows(self):
+        """Two rows: Play and the step, then the swarm's coefficients."""
+        c = self.controls
+        return [widgets.HBox([c["step"], self.step_slider, c["n_particles"]]),
+                widgets.HBox([c["inertia"], c["c1"], c["c2"]], layout={"flex_flow": "row wrap"})]
