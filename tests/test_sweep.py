@@ -1,4 +1,4 @@
-"""Tests for lesson_lib.sweep: the grid engine and the depth × learning-rate fast path."""
+"""Tests for lesson_lib.sweep: the grid engine and lesson 03's sweep over learning rates."""
 
 import json
 import os
@@ -12,8 +12,10 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from lesson_lib import data, diagnostics, nets, sweep, train
+from lesson_lib import data, nets, sweep, train
 from lesson_lib.compilation import count_compilations
+
+from references import narrow_gd
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -131,198 +133,13 @@ def test_grid_sweep_rejects_bad_chunk_size():
         sweep.grid_sweep(_poly, chunk_size=0, **AXES)
 
 
-# ------------------------------------------------------------- depth_lr_sweep
-
-
-def _max_stable_lr(depth, x, y):
-    solution = sweep.narrow_solution(x, y)
-    w = nets.init_narrow(depth, solution.product ** (1 / depth))
-    return diagnostics.max_stable_lr(lambda v: nets.narrow_loss(v, x, y), w)
-
-
-def _assert_same_curves(got, ref, *, rtol):
-    """Equal up to float32 rounding, with non-finite entries in the same places."""
-    assert np.array_equal(np.isfinite(got), np.isfinite(ref))
-    finite = np.isfinite(ref)
-    np.testing.assert_allclose(got[finite], ref[finite], rtol=rtol, atol=1e-6)
-
-
-@pytest.mark.parametrize("init", [1.0, 0.9])
-@pytest.mark.parametrize("depth", [1, 2, 3, 7, 20, 50])
-def test_depth_lr_sweep_equals_gradient_descent(xy, depth, init):
-    """Converging (well below, near the edge) and diverging learning rates.
-
-    Learning rates between the edge of stability and divergence are chaotic:
-    there, any two float32 implementations part ways after a few steps, so
-    those cells are left out (only their first steps are compared, below).
-    """
-    x, y = xy
-    fractions = [0.02, 0.3, 0.9, 10.0] + ([1.5, 3.0] if depth == 1 else [])
-    lrs = np.array(fractions) * _max_stable_lr(depth, x, y)
-    steps = 200
-    result = sweep.depth_lr_sweep([depth], lrs, init=init, steps=steps, x=x, y=y)
-    assert result.losses.shape == (1, len(lrs), steps + 1)
-    assert result.diverged_at.dtype.kind == "i"
-    for j, lr in enumerate(result.lrs):
-        run = train.gradient_descent(
-            nets.narrow_loss, nets.init_narrow(depth, init), float(lr), steps, args=(x, y)
-        )
-        _assert_same_curves(result.losses[0, j], np.asarray(run.losses), rtol=2e-3)
-        expected = -1 if run.diverged_at is None else run.diverged_at
-        assert result.diverged_at[0, j] == expected
-    assert result.diverged_at[0, 3] >= 0  # lr = 10 × the stable limit diverges
-    assert (result.diverged_at[0, :3] == -1).all()
-
-
-def test_chaotic_cells_agree_for_their_first_steps(xy):
-    x, y = xy
-    lrs = np.array([1.5, 3.0]) * _max_stable_lr(7, x, y)
-    result = sweep.depth_lr_sweep([7], lrs, init=1.0, steps=20, x=x, y=y)
-    for j, lr in enumerate(result.lrs):
-        run = train.gradient_descent(nets.narrow_loss, nets.init_narrow(7, 1.0), float(lr), 20, args=(x, y))
-        _assert_same_curves(result.losses[0, j, :5], np.asarray(run.losses)[:5], rtol=1e-4)
-
-
-def _numpy_gradient_descent(depth, init, lr, steps, x, y):
-    """Independent reference: every weight separately, the gradient from the data, float64."""
-    x = np.asarray(x, np.float64)
-    y = np.asarray(y, np.float64)
-    w = np.full(depth, init, np.float64)
-    losses = []
-    for _ in range(steps + 1):
-        p = np.prod(w)
-        residual = y - p * x
-        losses.append(np.mean(residual**2))
-        dloss_dp = np.mean(-2.0 * residual * x)
-        others = np.array([np.prod(np.delete(w, i)) for i in range(depth)])
-        w = w - lr * dloss_dp * others
-    return np.array(losses)
-
-
-def test_depth_lr_sweep_matches_an_independent_numpy_reference(xy):
-    x, y = xy
-    depths = [1, 4, 12]
-    lrs = [0.003, 0.02, 0.05]
-    result = sweep.depth_lr_sweep(depths, lrs, init=0.95, steps=60, x=x, y=y)
-    for i, depth in enumerate(depths):
-        for j, lr in enumerate(lrs):
-            ref = _numpy_gradient_descent(depth, 0.95, lr, 60, x, y)
-            np.testing.assert_allclose(result.losses[i, j], ref, rtol=1e-4)
-
-
-def test_every_cell_of_a_grid_lands_in_the_right_place(xy):
-    x, y = xy
-    depths, lrs = [2, 5, 9], [0.001, 0.004, 0.01, 0.03]
-    result = sweep.depth_lr_sweep(depths, lrs, init=1.0, steps=30, x=x, y=y)
-    for i, depth in enumerate(depths):
-        for j, lr in enumerate(lrs):
-            ref = _numpy_gradient_descent(depth, 1.0, lr, 30, x, y)
-            np.testing.assert_allclose(result.losses[i, j], ref, rtol=1e-4)
-
-
-def test_depth_lr_sweep_never_recompiles_for_new_values(xy):
-    x, y = xy
-    sweep.depth_lr_sweep([1, 3, 5], [0.01, 0.1], init=1.0, steps=50, x=x, y=y)
-    x2, y2 = data.linear_regression_data(jax.random.key(1), n=100, slope=-1.0)
-    with count_compilations() as count:
-        sweep.depth_lr_sweep([100, 2, 40], [0.5, 1e-3], init=0.7, steps=50, x=x2, y=y2)
-        sweep.depth_lr_sweep([7, 8, 9], [0.2, 0.3], init=1.2, steps=50, x=x, y=y)
-    assert count.compiles == 0
-
-
-def test_depth_lr_sweep_result_fields(xy):
-    x, y = xy
-    result = sweep.depth_lr_sweep([1, 2], [0.1, 5.0], init=1.0, steps=10, x=x, y=y)
-    depths, lrs, losses, diverged_at = result
-    assert depths.tolist() == [1, 2]
-    np.testing.assert_allclose(lrs, [0.1, 5.0])
-    assert losses.shape == (2, 2, 11) and diverged_at.shape == (2, 2)
-    np.testing.assert_array_equal(diverged_at, sweep.first_nonfinite(losses))
-    assert "2 depths × 2 learning rates × 10 steps" in repr(result)
-
-
-@pytest.mark.parametrize(
-    "kwargs, name",
-    [
-        (dict(depths=[0]), "depths"),
-        (dict(depths=[nets.MAX_DEPTH + 1]), "depths"),
-        (dict(depths=[2.5]), "depths"),
-        (dict(depths=[]), "depths"),
-        (dict(depths=[[1, 2]]), "depths"),
-        (dict(lrs=[0.0]), "lrs"),
-        (dict(lrs=[-0.1]), "lrs"),
-        (dict(lrs=[float("nan")]), "lrs"),
-        (dict(lrs=[]), "lrs"),
-        (dict(init=float("inf")), "init"),
-        (dict(steps=0), "steps"),
-        (dict(y=np.ones(3)), "x and y"),
-        (dict(x=np.array([]), y=np.array([])), "at least one example"),
-        (dict(x=np.array([1.0, np.nan]), y=np.ones(2)), "finite"),
-    ],
-)
-def test_depth_lr_sweep_rejects_bad_input(xy, kwargs, name):
-    x, y = xy
-    arguments = dict(depths=[1, 2], lrs=[0.1], init=1.0, steps=5, x=x, y=y) | kwargs
-    with pytest.raises(ValueError, match=name):
-        sweep.depth_lr_sweep(**arguments)
-
-
-def test_narrow_solution_is_the_least_squares_fit(xy):
-    x, y = xy
-    solution = sweep.narrow_solution(x, y)
-    slope = np.linalg.lstsq(x[:, None].astype(np.float64), y.astype(np.float64), rcond=None)[0][0]
-    assert solution.product == pytest.approx(slope, rel=1e-12)
-    assert solution.loss == pytest.approx(np.mean((y - slope * x) ** 2), rel=1e-9)
-
-
-def test_int_power_matches_numpy_for_every_depth():
-    w = jnp.float32(-1.03)
-    got = jax.vmap(lambda e: sweep._int_power(w, e))(jnp.arange(nets.MAX_DEPTH, dtype=jnp.int32))
-    np.testing.assert_allclose(got, (-1.03) ** np.arange(nets.MAX_DEPTH), rtol=2e-6)
-
-
-# --------------------------------------------------------- reading a sweep
-
-
-def test_steps_to_converge_waits_until_the_loss_stays_below():
-    curves = np.array(
-        [
-            [5.0, 0.5, 0.05, 0.01, 0.01],  # below from step 2
-            [5.0, 0.05, 3.0, 0.05, 0.01],  # dips, bounces, settles at 3
-            [5.0, 1.0, 1.0, 1.0, 1.0],  # never
-            [5.0, 0.01, np.inf, np.nan, np.nan],  # diverged
-            [0.01, 0.01, 0.01, 0.01, 0.01],  # from the start
-        ]
-    )
-    assert sweep.steps_to_converge(curves, 0.1).tolist() == [2, 3, -1, -1, 0]
-    with pytest.raises(ValueError, match="threshold"):
-        sweep.steps_to_converge(curves, float("nan"))
-
-
-def test_best_lr_per_depth_picks_the_fastest_converging_rate():
-    losses = np.array(
-        [
-            [[1.0, 0.5, 0.01, 0.01], [1.0, 0.01, 0.01, 0.01], [1.0, np.inf, np.nan, np.nan]],
-            [[1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0]],
-            [[1.0, 0.01, 0.01, 0.01], [1.0, 0.01, 0.01, 0.01], [1.0, 0.5, 0.5, 0.01]],
-        ]
-    )
-    result = sweep.SweepResult(
-        np.array([1, 2, 3]), np.array([0.1, 0.2, 0.4], np.float32), losses,
-        sweep.first_nonfinite(losses),
-    )
-    best = sweep.best_lr_per_depth(result, 0.1)
-    np.testing.assert_allclose(best.lrs, [0.2, np.nan, 0.1])  # depth 3: tie -> smaller lr
-    assert best.steps.tolist() == [1, -1, 1]
-
-
 # ---------------------------------------------------------------- sharding
 
 _SHARDED_SCRIPT = textwrap.dedent(
     """
     import json, sys
     import jax, jax.numpy as jnp, numpy as np
-    from lesson_lib import data, sweep
+    from lesson_lib import data, narrow_sweep, sweep
     x, y = data.linear_regression_data(jax.random.key(0), n=64)
     grid = sweep.grid_sweep(
         lambda a, b: jnp.stack([a * b, jnp.cos(a) + b]), a=np.linspace(0, 1, 3), b=np.arange(5.0)
@@ -331,7 +148,7 @@ _SHARDED_SCRIPT = textwrap.dedent(
         lambda a, b: jnp.stack([a * b, jnp.cos(a) + b]), a=np.linspace(0, 1, 3), b=np.arange(5.0),
         chunk_size=6, progress=False,
     )
-    result = sweep.depth_lr_sweep(
+    result = narrow_sweep.depth_lr_sweep(
         [1, 2, 5, 9, 30, 64, 100], [0.003, 0.03, 0.3], init=1.0, steps=40, x=x, y=y
     )  # 21 points
     np.savez(sys.argv[1], grid=grid, chunked=chunked, losses=result.losses,
@@ -365,25 +182,6 @@ def test_sharded_over_four_devices_equals_one_device(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "losses, threshold, message",
-    [
-        (np.ones((2, 0)), 0.5, "losses"),
-        (np.float32(1.0), 0.5, "losses"),
-        (np.ones((2, 3)), float("nan"), "threshold"),
-        (np.ones((2, 3)), float("inf"), "threshold"),
-    ],
-)
-def test_steps_to_converge_rejects_bad_input(losses, threshold, message):
-    with pytest.raises(ValueError, match=message):
-        sweep.steps_to_converge(losses, threshold)
-
-
-def test_best_lr_per_depth_rejects_what_is_not_a_sweep():
-    with pytest.raises(ValueError, match="SweepResult"):
-        sweep.best_lr_per_depth(np.ones((2, 3, 4)), 0.5)
-
-
-@pytest.mark.parametrize(
     "w0, lrs, message",
     [
         (jnp.array([np.nan]), [0.1], "w0"),
@@ -408,3 +206,53 @@ def test_lr_sweep_rejects_non_finite_data():
 def test_chunk_plan_rejects_non_positive_sizes(args, name):
     with pytest.raises(ValueError, match=name):
         sweep.chunk_plan(*args)
+
+
+# ------------------------------------------------------------------ lr_sweep
+
+
+def test_lr_sweep_rows_match_numpy_gradient_descent(xy):
+    x, y = xy
+    lrs = [0.003, 0.01, 0.05]  # below the edge of stability: not chaotic
+    got = sweep.lr_sweep(nets.narrow_loss, jnp.array([0.9, 0.9]), lrs, 40, args=(x, y))
+    assert got.shape == (3, 41) and got.dtype == np.float32
+    for row, lr in zip(got, lrs):
+        np.testing.assert_allclose(row, narrow_gd([0.9, 0.9], x, y, lr, 40)[1], rtol=1e-4, atol=1e-7)
+
+
+def test_lr_sweep_equals_gradient_descent_at_each_rate(xy):
+    x, y = xy
+    loss = nets.narrow_loss_on(x, y)
+    got = sweep.lr_sweep(loss, jnp.array([0.5, 1.5]), [0.02, 0.2, 5.0], 30)
+    for row, lr in zip(got, [0.02, 0.2, 5.0]):
+        run = train.gradient_descent(loss, jnp.array([0.5, 1.5]), lr, 30)
+        np.testing.assert_array_equal(np.isfinite(row), np.isfinite(run.losses))
+        finite = np.isfinite(row)
+        np.testing.assert_allclose(row[finite], np.asarray(run.losses)[finite], rtol=1e-6)
+    assert not np.isfinite(got[2, -1])  # lr = 5 diverges: a result, not an error
+
+
+def _scaled(scale, *, a):
+    return scale * a
+
+
+def test_grid_sweep_accepts_a_pytree_function_and_traces_its_arrays():
+    scale = jax.tree_util.Partial(_scaled, jnp.float32(3.0))
+    got = sweep.grid_sweep(lambda a: a, a=[1.0, 2.0])  # warm the engine for a plain function
+    np.testing.assert_allclose(sweep.grid_sweep(scale, a=[1.0, 2.0]), [3.0, 6.0])
+    with count_compilations() as count:
+        other = sweep.grid_sweep(jax.tree_util.Partial(_scaled, jnp.float32(-2.0)), a=[1.0, 2.0])
+    np.testing.assert_allclose(other, [-2.0, -4.0])
+    assert count.compiles == 0
+    np.testing.assert_allclose(got, [1.0, 2.0])
+
+
+def test_old_names_still_resolve_from_sweep():
+    from lesson_lib import curves, narrow_sweep
+
+    assert sweep.depth_lr_sweep is narrow_sweep.depth_lr_sweep
+    assert sweep.SweepResult is narrow_sweep.SweepResult
+    assert sweep.first_nonfinite is curves.first_nonfinite
+    assert sweep.narrow_solution is nets.narrow_solution
+    with pytest.raises(AttributeError, match="no_such_name"):
+        sweep.no_such_name
