@@ -27,6 +27,14 @@ PLAYGROUNDS = {
     "06 optimizer race": "from lesson_lib.playground.optimizers import OptimizerRacePlayground as P; pg = P()",
     "06 mini-batch": "from lesson_lib.playground.optimizers import MiniBatchPlayground as P; pg = P()",
     "07 schedules": "from lesson_lib.playground.schedules import SchedulePlayground as P; pg = P()",
+    "08 step size": "from lesson_lib.playground.gradcheck import StepSizePlayground as P; pg = P()",
+    "09 babysitting": ("from lesson_lib.playground.babysitting import BabysittingPlayground as P\n"
+                       "from lesson_lib import monitor\n"
+                       "pg = P(monitor.load_digits_split(1000, 500))"),
+    "10 search budget": ("from lesson_lib.playground.search import SearchBudgetPlayground as P\n"
+                         "pg = P(seeds=6, max_budget=25)"),
+    "10 Bayesian step": ("from lesson_lib.playground.search import BayesStepPlayground as P\n"
+                         "pg = P(n_iter=12, n_init=2)"),
 }
 
 CHILD = """
@@ -64,13 +72,16 @@ def measure(build: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def run() -> str:
+def run(only: list[str] | None = None) -> str:
+    """The table for every playground, or for those whose name starts with one of `only`."""
     lines = ["## Kernel memory over 1000 slider moves", "",
              "Resident memory of a fresh kernel-like process, its playground's first slider swept "
              "1000 times over its range with a stand-in browser view (target: within 10 % of the "
              "value after 50 moves).", "",
              "| playground | slider | RSS after 50 | after 1000 | change | |", "| --- | --- | ---: | ---: | ---: | --- |"]
     for name, build in PLAYGROUNDS.items():
+        if only and not any(name.startswith(prefix) for prefix in only):
+            continue
         try:
             m = measure(build)
         except subprocess.CalledProcessError as error:  # one broken row must not hide the others
@@ -83,4 +94,8 @@ def run() -> str:
 
 
 if __name__ == "__main__":
-    print(run())
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("only", nargs="*", help="playgrounds whose name starts with this (e.g. 08 10)")
+    print(run(parser.parse_args().only))
