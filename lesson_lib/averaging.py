@@ -122,7 +122,8 @@ def member_probabilities(apply_fn: Callable, stacked, x):
     Example:
       >>> import jax.numpy as jnp
       >>> stacked = {"w": jnp.stack([jnp.eye(2), -jnp.eye(2)])}
-      >>> member_probabilities(lambda p, x: x @ p["w"], stacked, jnp.array([[5.0, 0.0]])).round(2).tolist()
+      >>> probs = member_probabilities(lambda p, x: x @ p["w"], stacked, jnp.array([[5.0, 0.0]]))
+      >>> [[[round(float(v), 2) for v in row] for row in member] for member in probs]
       [[[0.99, 0.01]], [[0.01, 0.99]]]
     """
     if not callable(apply_fn):
@@ -137,7 +138,8 @@ def ensemble_probabilities(apply_fn: Callable, stacked, x):
     Example:
       >>> import jax.numpy as jnp
       >>> stacked = {"w": jnp.stack([jnp.eye(2), -jnp.eye(2)])}
-      >>> ensemble_probabilities(lambda p, x: x @ p["w"], stacked, jnp.array([[5.0, 0.0]])).round(2).tolist()
+      >>> probs = ensemble_probabilities(lambda p, x: x @ p["w"], stacked, jnp.array([[5.0, 0.0]]))
+      >>> [[round(float(v), 2) for v in row] for row in probs]
       [[0.5, 0.5]]
     """
     return jnp.mean(member_probabilities(apply_fn, stacked, x), axis=0)
@@ -156,4 +158,5 @@ def error_rate(probabilities, labels):
     if p.shape[-2:-1] != labels.shape[-1:]:
         raise ValueError(f"probabilities (..., batch, classes) and labels (batch,) disagree: "
                          f"{p.shape} and {labels.shape}")
-    return jnp.mean(jnp.argmax(p, axis=-1) != labels, axis=-1)
+    predicted = jnp.argmax(p, axis=-1)
+    return jnp.mean(predicted != jnp.broadcast_to(labels, predicted.shape), axis=-1)
