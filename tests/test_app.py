@@ -1,0 +1,83 @@
+"""App mode (`make app`): lessons served by Voilà as apps, driven in headless Chromium.
+
+Voilà runs as an extension of a Jupyter server, as `make app` starts it, over the app edition
+(tools/editions.py) of two lessons: 03 (a log learning-rate slider) and 08 (a step-size slider
+beside dropdowns), two of the quickest lessons to execute, with different playgrounds. For each:
+the page renders prose and playgrounds without code, a slider key press gives the live canvas new
+pixels, and no error shows. The server's log proves lesson_lib.server (TCP_NODELAY) was loaded.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from browser_suite import browser_context_args, browser_type_launch_args  # noqa: F401 (fixtures)
+from jupyter_browser import (
+    PLAYGROUND_OUTPUT, ROOT, TOKEN, _free_port, _wait_for, key_with_room, plot_hash, wait_for_plot_change,
+)
+
+sys.path.insert(0, str(ROOT / "tools"))
+import editions  # noqa: E402
+
+pytestmark = pytest.mark.browser
+
+APPS = ["03_learning_rate.ipynb", "08_gradient_checking.ipynb"]
+ERROR_TEXT = ["Traceback", "This update failed", "There was an error", "Error:"]
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory):
+    work = tmp_path_factory.mktemp("app")
+    root = work / "root"
+    editions.build("app", [ROOT / "notebooks" / name for name in APPS], root)
+    (work / "config").mkdir()
+    (work / "config" / "jupyter_server_config.json").write_text(json.dumps({}))
+    port = _free_port()
+    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(work / "runtime"), JUPYTER_CONFIG_DIR=str(work / "config"))
+    env.pop("MPLBACKEND", None)
+    env.pop("XLA_FLAGS", None)
+    log_path = work / "server.log"
+    command = [sys.executable, "-m", "jupyter_server", "--no-browser", "--ServerApp.ip=127.0.0.1",
+               f"--ServerApp.port={port}", f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}",
+               "--ServerApp.allow_root=True", "--VoilaConfiguration.show_tracebacks=True"]
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            _wait_for(f"{url}/api/status?token={TOKEN}", server, log_path)
+            yield url, log_path
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+
+def test_app_server_loads_the_nodelay_extension(app_server):
+    _, log_path = app_server
+    assert "kernel websockets send without delay" in log_path.read_text()
+
+
+@pytest.mark.parametrize("notebook", APPS)
+def test_app_slider_changes_its_plot_and_no_error_shows(page, app_server, notebook):
+    url, _ = app_server
+    page.set_default_timeout(60_000)
+    page.goto(f"{url}/voila/render/{notebook}?token={TOKEN}", timeout=300_000)
+    output = page.locator(PLAYGROUND_OUTPUT).first
+    output.wait_for(state="visible", timeout=300_000)  # Voilà executes the whole lesson first
+    output.scroll_into_view_if_needed()
+    assert wait_for_plot_change(output, "empty", 30.0), f"{notebook}: the live figure never drew"
+    handle = output.locator(".widget-slider .noUi-handle").first
+    before = plot_hash(output)
+    handle.focus()
+    handle.press(key_with_room(handle))
+    assert wait_for_plot_change(output, before, 15.0), f"{notebook}: no new pixels after a slider key press"
+    page.wait_for_load_state("load")
+    text = page.locator("body").inner_text()
+    assert not [e for e in ERROR_TEXT if e in text], text[-2000:]
+    assert page.locator(".jp-InputArea-editor, .jp-CodeMirrorEditor").count() == 0, "code shown in the app"
+    assert "import jax" not in text
