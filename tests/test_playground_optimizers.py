@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 from lesson_lib import optim  # noqa: E402
 from lesson_lib.compilation import count_compilations  # noqa: E402
 from lesson_lib.playground import optimizers as pgo  # noqa: E402
+from lesson_lib.data import linear_regression_data  # noqa: E402
 from lesson_lib.train import first_step_below, gradient_descent, optimize  # noqa: E402
 
 
@@ -86,7 +87,7 @@ def test_errors_in_draw_are_shown(race, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(race, "trajectories", broken)
+    monkeypatch.setattr(race, "compute", broken)
     race.controls["lr"].value = 0.0123
     assert isinstance(race.last_error, RuntimeError)
     assert "boom" in str(race.errors.outputs)
@@ -196,11 +197,23 @@ def test_minibatch_run_rejects_bad_values(batches, kwargs, argument):
 
 @pytest.mark.parametrize("kwargs,argument", [
     (dict(n=0), "n"), (dict(n=1), "n"), (dict(steps=0), "steps"), (dict(steps=-5), "steps"),
-    (dict(seed=-1), "seed"), (dict(steps=2.5), "steps"),
+    (dict(key=0), "key"), (dict(key=np.zeros(2, np.uint32)), "key"), (dict(steps=2.5), "steps"),
 ])
 def test_minibatch_playground_rejects_bad_sizes(kwargs, argument):
     with pytest.raises(ValueError, match=argument):
         pgo.MiniBatchPlayground(**kwargs)
+
+
+def test_minibatch_key_is_keyword_only_and_splits_into_data_and_batches():
+    with pytest.raises(TypeError):
+        pgo.MiniBatchPlayground(32, 60, jax.random.key(3))
+    with pytest.raises(TypeError):
+        pgo.MiniBatchPlayground(n=32, seed=0)
+    pg = pgo.MiniBatchPlayground(n=32, steps=60, key=jax.random.key(3))
+    data_key, batch_key = jax.random.split(jax.random.key(3))
+    x, _ = linear_regression_data(data_key, n=32, slope=2.0, noise=0.5)
+    np.testing.assert_array_equal(np.asarray(pg.x), np.asarray(x))
+    assert np.array_equal(jax.random.key_data(pg.key), jax.random.key_data(batch_key))
 
 
 def test_sum_is_mean_with_a_batch_size_times_larger_rate(batches):
@@ -253,3 +266,27 @@ def test_widget_layout_has_play_and_step_slider(race):
     view = race.widget
     children = view.children[0].children
     assert race.controls["step"] in children and race.step_slider in children
+
+
+def test_a_click_on_the_landscape_starts_the_race_there(race):
+    race.controls["landscape"].value = "ill-conditioned bowl (κ = 50)"
+    race.controls["step"].value = 120
+    race.fig.canvas.draw()
+    x_px, y_px = race.ax_map.transData.transform((1.0, -1.0))
+    race.canvas._on_message(race.canvas, {"type": "click", "x": x_px,
+                                          "y": race.fig.bbox.height - y_px}, [])
+    start = race.starts["ill-conditioned bowl (κ = 50)"]
+    np.testing.assert_allclose(start, (1.0, -1.0), atol=0.02)
+    course = race.courses["ill-conditioned bowl (κ = 50)"]
+    run = optimize(course.loss, jnp.asarray(start, jnp.float32),
+                   optim.make("sgd", learning_rate=race.controls["lr"].value), 120)
+    x, y = race.paths["sgd"].get_data()
+    np.testing.assert_allclose(np.c_[x, y], np.asarray(run.params), rtol=1e-5, atol=1e-6)
+    assert tuple(race.start_mark.get_xdata()) == (start[0],) and race.last_error is None
+    x_px, y_px = race.ax_loss.transData.transform((10, 1.0))  # the loss panel: no new start
+    race.canvas._on_message(race.canvas, {"type": "click", "x": x_px,
+                                          "y": race.fig.bbox.height - y_px}, [])
+    assert race.starts["ill-conditioned bowl (κ = 50)"] == start
+    race.starts["ill-conditioned bowl (κ = 50)"] = tuple(course.start)
+    race.clear_cache()
+    race.refresh()
