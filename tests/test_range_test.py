@@ -1,4 +1,4 @@
-"""The learning-rate range test: sweep, smoothing, divergence cut, suggestion, robustness."""
+"""`lesson_lib.range_test`: sweep, smoothing, divergence cut, suggestion, robustness."""
 
 import math
 
@@ -7,9 +7,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from lesson_lib import diagnostics, optim
+from lesson_lib import curvature, optim, schedules, train
 from lesson_lib.compilation import count_compilations
-from lesson_lib.diagnostics import LRRangeResult, lr_range_test
+from lesson_lib.range_test import LRRangeResult, lr_range_test
 
 
 def quadratic(w):
@@ -42,7 +42,7 @@ def test_sweep_is_geometric_and_losses_follow_the_updates():
 
 def test_finds_the_edge_of_stability_on_a_quadratic():
     result = lr_range_test(quadratic, jnp.ones(2), "sgd", min_lr=1e-5, max_lr=100.0, steps=100)
-    edge = diagnostics.max_stable_lr(quadratic, jnp.ones(2))  # 0.5
+    edge = curvature.max_stable_lr(quadratic, jnp.ones(2))  # 0.5
     assert edge == pytest.approx(0.5)
     assert len(result.lrs) < 100  # cut before the end: it diverged
     assert np.all(np.isfinite(result.losses)) and np.all(np.isfinite(result.smoothed))
@@ -133,3 +133,27 @@ def test_unknown_optimizer_lists_the_choices():
         lr_range_test(quadratic, jnp.ones(2), "lion")
     for name in optim.NAMES:
         assert name in str(error.value)
+
+
+@pytest.mark.parametrize("name, hyper", [("sgd", {}), ("momentum", {"momentum": 0.8}),
+                                         ("nesterov", {}), ("adagrad", {}), ("rmsprop", {}),
+                                         ("adam", {"b1": 0.5})])
+def test_each_step_equals_training_with_the_ramp_as_a_schedule(name, hyper):
+    """Reference: the optimizer given the ramp as its learning-rate schedule (optax's own path)."""
+    steps, params0 = 25, jnp.array([1.0, -0.5])
+    result = lr_range_test(quadratic, params0, name, min_lr=1e-3, max_lr=0.3, steps=steps,
+                           smoothing=0.0, **hyper)
+    ramp = schedules.exponential_ramp(1e-3, 0.3, steps)
+    run = train.optimize(quadratic, params0, optim.make(name, learning_rate=ramp, **hyper), steps)
+    np.testing.assert_allclose(result.lrs, np.asarray(ramp(jnp.arange(steps)))[: len(result.lrs)], rtol=1e-6)
+    np.testing.assert_allclose(result.losses, np.asarray(run.losses[1:])[: len(result.losses)], rtol=1e-5)
+
+
+def test_new_sweep_ends_hyperparameters_and_loss_objects_compile_nothing():
+    loss = jax.tree_util.Partial(lambda c, w: c * jnp.sum(w**2), jnp.float32(2.0))
+    lr_range_test(loss, jnp.ones(2), "momentum", min_lr=1e-4, max_lr=1.0, steps=40, momentum=0.9)
+    other = jax.tree_util.Partial(loss.func, jnp.float32(0.5))
+    with count_compilations() as count:
+        lr_range_test(other, jnp.ones(2), "momentum", min_lr=1e-6, max_lr=3.0, steps=40, momentum=0.5)
+    assert count.compiles == 0
+

@@ -1,4 +1,4 @@
-"""`lesson_lib.diagnostics`: sharpness and the largest stable learning rate, against NumPy."""
+"""`lesson_lib.curvature`: the Hessian, sharpness and the largest stable learning rate, against NumPy."""
 
 import math
 
@@ -9,7 +9,7 @@ import pytest
 
 from lesson_lib import nets, train
 from lesson_lib.data import linear_regression_data
-from lesson_lib.diagnostics import max_stable_lr, sharpness
+from lesson_lib.curvature import hessian, hessian_eigenvalues, max_stable_lr, sharpness
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +122,45 @@ def test_non_finite_data_is_refused(xy):
     x, y = xy
     with pytest.raises(ValueError, match=r"args\[1\] must contain only finite"):
         max_stable_lr(nets.narrow_loss, nets.init_narrow(2, 0.9), args=(x, y.at[0].set(np.inf)))
+
+
+def _numpy_hessian(f, w, h=1e-4):
+    """Central second differences of a float64 NumPy function (an independent reference)."""
+    w = np.asarray(w, np.float64)
+    n = w.size
+    out = np.empty((n, n))
+    for i in range(n):
+        for j in range(n):
+            ei, ej = np.eye(n)[i] * h, np.eye(n)[j] * h
+            out[i, j] = (f(w + ei + ej) - f(w + ei - ej) - f(w - ei + ej) + f(w - ei - ej)) / (4 * h * h)
+    return out
+
+
+@pytest.mark.parametrize("depth", [1, 3, 5])
+def test_hessian_of_the_narrow_net_matches_second_differences(xy, depth):
+    from references import narrow_loss as numpy_narrow_loss
+
+    x, y = xy
+    w = np.linspace(0.6, 1.2, depth)
+    got = hessian(nets.narrow_loss_on(x, y), jnp.asarray(w, jnp.float32))
+    ref = _numpy_hessian(lambda v: numpy_narrow_loss(v, x, y), np.asarray(jnp.asarray(w, jnp.float32)))
+    assert got.shape == (depth, depth) and got.dtype == np.float64
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(hessian_eigenvalues(nets.narrow_loss_on(x, y), jnp.asarray(w, jnp.float32)),
+                               np.linalg.eigvalsh(ref), rtol=1e-5, atol=1e-5)
+
+
+def test_a_loss_object_and_the_function_with_args_agree(xy):
+    x, y = xy
+    w = nets.init_narrow(3, 0.8)
+    assert sharpness(nets.narrow_loss_on(x, y), w) == pytest.approx(
+        sharpness(nets.narrow_loss, w, args=(x, y)), rel=1e-12)
+
+
+def test_integer_arguments_stay_integers_in_float64(xy):
+    """A traced depth in `args` (the masked loss) must not be turned into a float."""
+    x, y = xy
+    w = nets.pad_narrow(nets.init_narrow(3, 0.8), max_depth=8)
+    masked = sharpness(nets.masked_narrow_loss, w, args=(3, x, y))
+    assert masked == pytest.approx(sharpness(nets.narrow_loss, nets.init_narrow(3, 0.8), args=(x, y)), rel=1e-12)
+
