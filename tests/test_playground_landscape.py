@@ -185,3 +185,16 @@ def test_valley_drawn_on_the_hyperbola(pg, data):
     best = narrow_solution(*data).product
     for line in dashed:
         np.testing.assert_allclose(line.get_xdata() * line.get_ydata(), best, rtol=1e-6)
+
+
+def test_a_click_on_the_landscape_moves_the_start_and_the_trajectory_follows():
+    pg = LandscapePlayground(steps=50, grid_n=41)
+    pg.fig.canvas.draw()
+    x_px, y_px = pg.ax_land.transData.transform((1.234, 0.8))
+    pg.canvas._on_message(pg.canvas, {"type": "click", "x": x_px, "y": pg.fig.bbox.height - y_px}, [])
+    assert (pg.controls["w1"].value, pg.controls["w2"].value) == (pytest.approx(1.23), pytest.approx(0.8))
+    assert pg.status.value.startswith("start (1.23, 0.80), lr 5.0e-02")
+    np.testing.assert_allclose(pg.path.get_data()[0][0], 1.23, atol=1e-6)
+    x_px, y_px = pg.fig.axes[1].transData.transform((10, 1.0))  # the loss panel: no new start
+    pg.canvas._on_message(pg.canvas, {"type": "click", "x": x_px, "y": pg.fig.bbox.height - y_px}, [])
+    assert pg.controls["w1"].value == pytest.approx(1.23) and pg.last_error is None

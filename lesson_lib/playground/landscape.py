@@ -5,7 +5,7 @@ through their product `p = w1 w2`, so its landscape over the plane is a valley
 of global minima along the hyperbola `w1 w2 = p*` (with `p* = mean(xy) /
 mean(x²)`, two branches) and a saddle at the origin. `LandscapePlayground`
 lets the learner pick the start point and the learning rate and watch the
-trajectory and its loss curve.
+trajectory and its loss curve; a click on the landscape moves the start there.
 
 The figure is 7.4 inches wide (a laptop's output area). The contour plot is
 drawn once; a slider move reruns one compiled `lax.scan`
@@ -15,7 +15,6 @@ the trajectory and loss curve onto the cached background.
 
 import jax
 import jax.numpy as jnp
-import matplotlib.pyplot as plt
 import numpy as np
 
 from lesson_lib import _checks
@@ -53,6 +52,27 @@ def check_data(x, y) -> None:
             raise ValueError(f"{name} must contain only finite numbers (no NaN or inf)")
 
 
+def _lesson_data(x, y):
+    """`(x, y)` as given (checked), or the lesson's data when both are left out."""
+    if x is None and y is None:
+        return linear_regression_data(jax.random.key(0))
+    if x is None or y is None:
+        raise ValueError("x and y must be given together (or neither, for the lesson's data)")
+    check_data(x, y)
+    return x, y
+
+
+def _check_settings(steps, lim, w1, w2, lr, grid_n) -> None:
+    _checks.int_in_range("steps", steps, 1)
+    _checks.positive_float("lim", lim)
+    _checks.int_in_range("grid_n", grid_n, 2)
+    for name, value in (("w1", w1), ("w2", w2)):
+        _checks.finite_float(name, value)
+        if abs(float(value)) > lim:
+            raise ValueError(f"{name} must lie in [-lim, lim] = [{-lim}, {lim}], got {value!r}")
+    _checks.positive_float("lr", lr)
+
+
 class LandscapePlayground(Playground):
     """Pick a start `(w1, w2)` and a learning rate; watch gradient descent on the landscape.
 
@@ -80,49 +100,30 @@ class LandscapePlayground(Playground):
 
     def __init__(self, x=None, y=None, *, steps: int = 150, lim: float = 2.5,
                  w1: float = 0.5, w2: float = -1.5, lr: float = 0.05, grid_n: int = 121):
-        if x is None and y is None:
-            x, y = linear_regression_data(jax.random.key(0))
-        elif x is None or y is None:
-            raise ValueError("x and y must be given together (or neither, for the lesson's data)")
-        check_data(x, y)
-        _checks.int_in_range("steps", steps, 1)
-        _checks.positive_float("lim", lim)
-        _checks.int_in_range("grid_n", grid_n, 2)
-        for name, value in (("w1", w1), ("w2", w2)):
-            _checks.finite_float(name, value)
-            if abs(float(value)) > lim:
-                raise ValueError(f"{name} must lie in [-lim, lim] = [{-lim}, {lim}], got {value!r}")
-        _checks.positive_float("lr", lr)
+        x, y = _lesson_data(x, y)
+        _check_settings(steps, lim, w1, w2, lr, grid_n)
         self.x, self.y = np.asarray(x, np.float32), np.asarray(y, np.float32)
         self._args = (jnp.asarray(self.x), jnp.asarray(self.y))
         self.steps, self.lim = int(steps), float(lim)
         self.best_product = narrow_solution(self.x, self.y).product
         self.run = None
-
-        with plt.ioff():
-            fig, (ax_land, ax_loss) = plt.subplots(
-                1, 2, figsize=FIGSIZE, gridspec_kw={"width_ratios": [1.2, 1]},
-                layout="constrained",
-            )
-        self._draw_background(ax_land, grid_n)
-        self.curve = LossCurve(
-            loss_axes(ax_loss, self.steps, title="Loss along the trajectory"),
-            animated=True, color="tab:red",
-        )
-        (self.path,) = ax_land.plot([], [], "-", color="tab:red", lw=1.6, ms=3, marker=".",
-                                    animated=True, zorder=7)
-        (self.start,) = ax_land.plot([], [], "o", color="white", mec="black", ms=9,
-                                     animated=True, zorder=8, label="start")
-        (self.end,) = ax_land.plot([], [], "s", color="tab:red", mec="black", ms=7,
-                                   animated=True, zorder=8, clip_on=False)
-        ax_land.legend(loc="upper left", **DARK_LEGEND)
-        controls = {
+        super().__init__({
             "w1": float_slider("start w1", float(w1), -self.lim, self.lim, 0.01),
             "w2": float_slider("start w2", float(w2), -self.lim, self.lim, 0.01),
             "lr": log_slider("learning rate", float(lr), 1e-3, 1.0),
-        }
-        super().__init__(fig, controls,
-                         artists=self.curve.artists + [self.path, self.start, self.end])
+        }, figsize=FIGSIZE)
+        self.ax_land, ax_loss = self.fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1]})
+        self._draw_background(self.ax_land, grid_n)
+        self.curve = LossCurve(loss_axes(ax_loss, self.steps, title="Loss along the trajectory"),
+                               color="tab:red")
+        self.moving(*self.curve.artists)
+        self.path = self.moving(*self.ax_land.plot([], [], "-", color="tab:red", lw=1.6, ms=3,
+                                                   marker=".", zorder=7))
+        self.start = self.moving(*self.ax_land.plot([], [], "o", color="white", mec="black", ms=9,
+                                                    zorder=8, label="start"))
+        self.end = self.moving(*self.ax_land.plot([], [], "s", color="tab:red", mec="black", ms=7,
+                                                  zorder=8, clip_on=False))
+        self.ax_land.legend(loc="upper left", **DARK_LEGEND)
 
     def _draw_background(self, ax, grid_n):
         lim = self.lim
@@ -143,14 +144,23 @@ class LandscapePlayground(Playground):
         ax.set_ylabel("w2 (second weight)")
         ax.set_title("Gradient descent on L(w1, w2)")
 
-    def draw(self, w1, w2, lr):
+    def clicked(self, ax, x, y):
+        """A click on the landscape: the start moves there (inside the plotted square)."""
+        if ax is self.ax_land:
+            self.set(w1=round(float(np.clip(x, -self.lim, self.lim)), 2),
+                     w2=round(float(np.clip(y, -self.lim, self.lim)), 2))
+
+    def compute(self, w1, w2, lr):
+        """Gradient descent from `(w1, w2)` at rate `lr`: a `train.Trajectory`."""
+        w0 = np.array([float(w1), float(w2)], dtype=np.float32)
+        return gradient_descent(narrow_loss, w0, float(lr), self.steps, args=self._args)
+
+    def draw(self, run, w1, w2, lr):
         w1, w2, lr = float(w1), float(w2), float(lr)
-        w0 = np.array([w1, w2], dtype=np.float32)
-        run = gradient_descent(narrow_loss, w0, lr, self.steps, args=self._args)
         self.run = run
         path = visible_path(run.params, run.diverged_at, self.lim)
         if len(path) == 0:  # not even the start was finite: show the start alone
-            path = w0[None, :].astype(float)
+            path = np.array([[w1, w2]])
         self.path.set_data(path[:, 0], path[:, 1])
         self.start.set_data([w1], [w2])
         last = np.clip(path[-1], -self.lim, self.lim)  # pinned to the frame if it left
@@ -158,7 +168,7 @@ class LandscapePlayground(Playground):
         self.end.set_marker("s" if run.diverged_at is None else "X")
         self.end.set_markersize(7 if run.diverged_at is None else 11)
         self.curve.update(run.losses, run.diverged_at)
-        self.status.value = self.describe(w1, w2, lr, run)
+        return self.describe(w1, w2, lr, run)
 
     def describe(self, w1, w2, lr, run) -> str:
         """The one-line readout: where it started, and how it ended."""
