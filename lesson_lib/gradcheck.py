@@ -438,13 +438,12 @@ def check_gradient(f: Callable, params, *, grad_fn: Callable | None = None, h: f
         raise ValueError(f"kinks must be a function of the parameters, got {kinks!r}")
     _check_h(h)
     if floor is not None:
-        _checks.finite_float("floor", floor)
-        if floor < 0:
-            raise ValueError(f"floor must be a finite number >= 0, got {floor!r}")
+        _checks.number("floor", floor, low=0.0)
     if samples is not None:
-        _checks.int_in_range("samples", samples, 1)
+        _checks.integer("samples", samples, 1)
         if key is None:
             raise ValueError("key is required with samples (a jax.random key picks the entries)")
+        _checks.prng_key("key", key)
     name = _dtype_name(dtype)
     _checks.finite_array("params", params)
     with jax.enable_x64(name == "float64"):

@@ -132,16 +132,17 @@ def accuracy(params, x, y, nonlinearity: str = "tanh"):
     return jnp.mean(jnp.argmax(logits, axis=1) == y)
 
 
-def batch_indices(key, step, n: int, batch_size: int | None):
+@_checks.accepts_positional_key(0)  # transitional: old calls batch_indices(key, step, n, batch_size)
+def batch_indices(step, n: int, batch_size: int | None, *, key):
     """The training examples of mini-batch `step`: `batch_size` draws with replacement from `0..n-1`.
 
     `batch_size=None` means the whole training set, in order (full-batch gradient descent).
 
     Example:
       >>> import jax
-      >>> batch_indices(jax.random.key(0), 3, 5, None).tolist()
+      >>> batch_indices(3, 5, None, key=jax.random.key(0)).tolist()
       [0, 1, 2, 3, 4]
-      >>> batch_indices(jax.random.key(0), 3, 5, 4).shape
+      >>> batch_indices(3, 5, 4, key=jax.random.key(0)).shape
       (4,)
     """
     if batch_size is None:
@@ -309,7 +310,7 @@ def _block(params, opt_state, first_step, key, x, y, l2, *, update_fn, nonlinear
 
     def step(carry, t):
         params, state = carry
-        idx = batch_indices(key, t, n, batch_size)
+        idx = batch_indices(t, n, batch_size, key=key)
         loss, grads = jax.value_and_grad(classifier_loss)(params, x[idx], y[idx], l2, nonlinearity)
         updates, state = update_fn(grads, state, params)
         ratio = _ratio(_norms(updates), _norms(params))
@@ -382,7 +383,7 @@ def train_monitored(params0, optimizer: optax.GradientTransformation, steps: int
     Example:
       >>> import jax, optax
       >>> d = load_digits_split(200, 100)
-      >>> params = mlp.init_mlp(jax.random.key(0), (64, 16, 10))
+      >>> params = mlp.init_mlp((64, 16, 10), key=jax.random.key(0))
       >>> rec = train_monitored(params, optax.sgd(0.5), 100, data=(d.x, d.y), val=(d.x_val, d.y_val),
       ...                       key=jax.random.key(1), every=20)
       >>> rec.loss.shape, rec.update_ratio.shape, rec.eval_steps.tolist()
@@ -390,19 +391,17 @@ def train_monitored(params0, optimizer: optax.GradientTransformation, steps: int
       >>> bool(rec.val_acc[-1] > 0.6)
       True
     """
-    _checks.int_in_range("every", every, 1)
-    _checks.int_in_range("steps", steps, every)
+    _checks.prng_key("key", key)
+    every = _checks.integer("every", every, 1)
+    steps = _checks.integer("steps", steps, every)
     if steps % every:
         raise ValueError(f"steps must be a multiple of every ({every}), got {steps}")
     chunk = steps if chunk is None else chunk
-    _checks.int_in_range("chunk", chunk, every)
+    chunk = _checks.integer("chunk", chunk, every)
     if chunk % every:
         raise ValueError(f"chunk must be a multiple of every ({every}), got {chunk}")
-    if nonlinearity not in ACT_EDGES:
-        raise ValueError(f"nonlinearity must be one of {sorted(ACT_EDGES)}, got {nonlinearity!r}")
-    _checks.finite_float("l2", l2)
-    if not _checks.is_traced(l2) and float(l2) < 0:
-        raise ValueError(f"l2 must be a finite number >= 0, got {l2!r}")
+    _checks.one_of("nonlinearity", nonlinearity, ACT_EDGES)
+    _checks.number("l2", l2, low=0.0)
     arrays = []
     for name, pair in (("data", data), ("val", val)):
         try:
@@ -417,8 +416,7 @@ def train_monitored(params0, optimizer: optax.GradientTransformation, steps: int
     mlp._check_inputs(params0, np.asarray(arrays[0][:1]))
     n_train = int(arrays[0].shape[0])
     if batch_size is not None:
-        _checks.int_in_range("batch_size", batch_size, 1)
-        batch_size = int(batch_size)
+        batch_size = _checks.integer("batch_size", batch_size, 1)
     _checks.finite_array("params0", params0)
     params = jax.tree.map(_strong, params0)
     opt_state = optimizer.init(params)

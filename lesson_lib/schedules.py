@@ -134,21 +134,12 @@ def _inverse_time_kernel(step, lr, k):
 
 
 def _in_range(name, value, low, high, *, low_open=False, high_open=False):
-    """Raise unless low (<) <= value <= (<) high."""
-    _checks.finite_float(name, value)
-    if _checks.is_traced(value):
-        return
-    number = float(value)
-    too_low = number <= low if low_open else number < low
-    too_high = number >= high if high_open else number > high
-    if too_low or too_high:
-        left = "(" if low_open else "["
-        right = ")" if high_open else "]"
-        raise ValueError(f"{name} must be a number in {left}{low}, {high}{right}, got {value!r}")
+    """Raise unless low (<) <= value <= (<) high (`_checks.number`)."""
+    _checks.number(name, value, low=low, high=high, low_open=low_open, high_open=high_open)
 
 
 def _non_negative(name, value):
-    _in_range(name, value, 0.0, math.inf)
+    _checks.number(name, value, low=0.0)
 
 
 def constant(lr) -> Schedule:
@@ -269,8 +260,7 @@ def cyclical(base_lr, max_lr, step_size_up: int, mode: str = "triangular", gamma
       >>> cyclical(1.0, 3.0, 2, mode="triangular2")(jnp.arange(8)).tolist()
       [1.0, 2.0, 3.0, 2.0, 1.0, 1.5, 2.0, 1.5]
     """
-    if mode not in CYCLICAL_MODES:
-        raise ValueError(f"mode must be one of {', '.join(CYCLICAL_MODES)}, got {mode!r}")
+    _checks.one_of("mode", mode, CYCLICAL_MODES)
     _checks.positive_float("base_lr", base_lr)
     _checks.positive_float("max_lr", max_lr)
     if not (_checks.is_traced(base_lr) or _checks.is_traced(max_lr)) and max_lr < base_lr:

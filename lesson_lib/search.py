@@ -144,8 +144,7 @@ def on_border(space, point: dict, border: float = BORDER) -> tuple:
       ('lr',)
     """
     names = check_space(space)[0]
-    if not 0 <= float(border) < 0.5:
-        raise ValueError(f"border must be a fraction in [0, 0.5), got {border!r}")
+    _checks.number("border", border, low=0.0, high=0.5, high_open=True)
     u = to_unit(space, [point])[0]
     return tuple(name for name, ui in zip(names, u) if ui <= border or ui >= 1 - border)
 
@@ -296,6 +295,7 @@ def random_search(objective: Callable, space: dict, n: int, *, key, batched: boo
     """
     names = check_space(space)[0]
     _checks.int_in_range("n", n, 1)
+    _checks.prng_key("key", key)
     unit = np.asarray(jax.random.uniform(key, (int(n), len(names))), np.float64)
     values = _evaluate(objective, names, from_unit(space, unit), batched)
     return _result("random", space, unit, values)
@@ -455,14 +455,14 @@ def bayes_opt(objective: Callable, space: dict, n_iter: int, *, n_init: int = 3,
     """
     names = check_space(space)[0]
     _checks.int_in_range("n_iter", n_iter, 1)
+    _checks.prng_key("key", key)
     _checks.int_in_range("n_init", n_init, 1)
     _checks.int_in_range("n_candidates", n_candidates, 1)
     _checks.positive_float("length_scale", length_scale)
     _checks.positive_float("noise", noise)
     _checks.finite_float("xi", xi)
     _checks.positive_float("kappa", kappa)
-    if acquisition not in ("ei", "lcb"):
-        raise ValueError(f"acquisition must be 'ei' or 'lcb', got {acquisition!r}")
+    _checks.one_of("acquisition", acquisition, ("ei", "lcb"))
     if not callable(objective):
         raise ValueError(f"objective must be a function (dict of floats) -> float, got {objective!r}")
     n_iter, d = int(n_iter), len(names)
@@ -513,6 +513,8 @@ def kfold(n: int, k: int, *, key=None) -> list:
     """
     _checks.int_in_range("k", k, 2)
     _checks.int_in_range("n", n, int(k))
+    if key is not None:
+        _checks.prng_key("key", key)
     order = np.arange(int(n)) if key is None else np.asarray(jax.random.permutation(key, int(n)))
     folds = np.array_split(order, int(k))
     return [(np.sort(np.concatenate(folds[:i] + folds[i + 1:])), np.sort(fold))
@@ -528,6 +530,7 @@ def random_features(x, width: int = 256, *, key, scale: float = 1.0):
       (3, 10)
     """
     _checks.int_in_range("width", width, 1)
+    _checks.prng_key("key", key)
     _checks.positive_float("scale", scale)
     if np.ndim(x) != 2 or np.shape(x)[0] == 0:
         raise ValueError(f"x must have shape (n, inputs) with n >= 1, got {np.shape(x)}")

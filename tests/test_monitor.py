@@ -27,7 +27,7 @@ def digits():
 
 def tiny_params(key=0, scale=1.0):
     return [{"w": scale * layer["w"], "b": layer["b"] + 0.01}
-            for layer in mlp.init_mlp(jax.random.key(key), (64, 6, 5, 10))]
+            for layer in mlp.init_mlp((64, 6, 5, 10), key=jax.random.key(key))]
 
 
 def numpy_forward(params, x):
@@ -83,7 +83,7 @@ def test_sgd_matches_numpy_by_hand(digits, batch_size, l2):
     params0 = tiny_params()
     lr, steps, key = 0.5, 12, jax.random.key(7)
     x, y = digits.x.astype(np.float64), digits.y
-    batches = [np.asarray(batch_indices(key, t, len(y), batch_size)) for t in range(steps)]
+    batches = [np.asarray(batch_indices(t, len(y), batch_size, key=key)) for t in range(steps)]
     params, losses, ratios, gnorms = numpy_sgd(params0, x, y, lr, steps, l2, batches)
     rec = train_monitored(params0, optax.sgd(lr), steps, data=(digits.x, digits.y),
                           val=(digits.x_val, digits.y_val), key=key, batch_size=batch_size, l2=l2,
@@ -101,7 +101,7 @@ def test_sgd_matches_numpy_by_hand(digits, batch_size, l2):
 
 
 def test_batches_are_drawn_with_replacement_from_the_training_set():
-    idx = np.stack([np.asarray(batch_indices(jax.random.key(0), t, 50, 20)) for t in range(200)])
+    idx = np.stack([np.asarray(batch_indices(t, 50, 20, key=jax.random.key(0))) for t in range(200)])
     assert idx.min() == 0 and idx.max() == 49
     assert not np.array_equal(idx[0], idx[1])
     counts = np.bincount(idx.ravel(), minlength=50)
