@@ -76,7 +76,7 @@ def test_changing_scheme_resets_gain_with_one_refresh(playground):
     pg = playground
     calls = []
     original = pg.draw
-    pg.draw = lambda **values: (calls.append(values), original(**values))
+    pg.draw = lambda result, **values: (calls.append(values), original(result, **values))[1]
     try:
         pg.controls["scheme"].value = "orthogonal"
     finally:
@@ -107,6 +107,7 @@ def test_no_recompilation_over_every_control(playground):
 def test_error_in_draw_is_shown(playground):
     pg = playground
     pg._unit_weights["orthogonal"], saved = None, pg._unit_weights["orthogonal"]
+    pg.clear_cache()  # the inputs of compute changed
     try:
         pg.controls["scheme"].value = "xavier_uniform"
         pg.controls["scheme"].value = "orthogonal"
@@ -114,6 +115,7 @@ def test_error_in_draw_is_shown(playground):
         assert pg.errors.outputs and "This update failed" in pg.errors.outputs[0]["text"]
     finally:
         pg._unit_weights["orthogonal"] = saved
+        pg.clear_cache()
     pg.controls["scheme"].value = "xavier_normal"
     assert pg.last_error is None
 
@@ -131,6 +133,27 @@ def test_bad_constructor_arguments():
         InitializationPlayground(limit=float("nan"))
     with pytest.raises(ValueError, match="limit"):
         InitializationPlayground(limit=0.0)
+    with pytest.raises(ValueError, match="bins must be an integer"):
+        InitializationPlayground(bins="40")
+
+
+def test_numpy_integers_are_accepted_like_python_ones():
+    pg = InitializationPlayground(width=np.int64(16), batch=np.int32(4), max_depth=np.int64(6),
+                                  depth=np.int64(3), bins=np.int64(10))
+    assert pg.last_error is None and pg.status.value.startswith("xavier_normal (gain 1.00), tanh, depth 3")
+    assert pg._x.shape == (4, 16) and pg.controls["depth"].max == 6
+
+
+def test_a_grouped_scheme_and_gain_change_is_one_update_and_the_gain_given_wins(playground, monkeypatch):
+    pg = playground
+    pg.set(scheme="orthogonal", gain=2.0)
+    draws = []
+    original = type(pg).draw
+    monkeypatch.setattr(pg, "draw", lambda *a, **k: draws.append(k["gain"]) or original(pg, *a, **k))
+    pg.set(scheme="xavier_normal", gain=1.5)  # the scheme resets the gain, then 1.5 is set
+    assert draws == [1.5] and pg.status.value.startswith("xavier_normal (gain 1.50)")
+    monkeypatch.undo()
+    pg.set(scheme="xavier_normal", gain=1.0)
 
 
 def test_figure_fits_a_laptop_column(playground):

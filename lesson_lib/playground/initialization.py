@@ -23,16 +23,14 @@ blitted.
 import math
 from functools import partial
 
-import ipywidgets as widgets
 import jax
 import jax.numpy as jnp
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import PolyCollection
 
 from lesson_lib import _checks, init
 from lesson_lib.signals import NONLINEARITIES, nonlinearity_index, propagate
-from lesson_lib.playground.base import Playground, float_slider, int_slider
+from lesson_lib.playground.base import Playground, dropdown, float_slider, int_slider
 
 __all__ = [
     "SCHEMES",
@@ -108,6 +106,21 @@ def std_readout(values) -> str:
     return "0" if value == 0 else f"{value:.2g}"
 
 
+TITLES = ("activations $h_l$", r"backpropagated gradients $\delta_l = \partial L/\partial z_l$")
+COLORS = ("tab:blue", "tab:red")
+
+
+def _check_settings(width, batch, max_depth, depth, scheme, nonlinearity, bins, limit) -> None:
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {list(SCHEMES)}, got {scheme!r}")
+    nonlinearity_index(nonlinearity)
+    for name, value, low in (("width", width, 1), ("batch", batch, 1),
+                             ("max_depth", max_depth, 1), ("bins", bins, 2)):
+        _checks.int_in_range(name, value, low)
+    _checks.int_in_range("depth", depth, 1, int(max_depth))
+    _checks.positive_float("limit", limit)
+
+
 class InitializationPlayground(Playground):
     """Depth, initialization scheme, nonlinearity and gain -> per-layer histograms of a deep wide net.
 
@@ -127,91 +140,66 @@ class InitializationPlayground(Playground):
     def __init__(self, *, width: int = 256, batch: int = 32, max_depth: int = 20, depth: int = 10,
                  scheme: str = "xavier_normal", nonlinearity: str = "tanh", bins: int = 40,
                  limit: float = 3.0, key=None):
-        if scheme not in SCHEMES:
-            raise ValueError(f"scheme must be one of {list(SCHEMES)}, got {scheme!r}")
-        nonlinearity_index(nonlinearity)
-        for name, value, low in (("width", width, 1), ("batch", batch, 1),
-                                 ("max_depth", max_depth, 1), ("bins", bins, 2)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < low:
-                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-        if not isinstance(depth, int) or not 1 <= depth <= max_depth:
-            raise ValueError(f"depth must be an integer in [1, {max_depth}], got {depth!r}")
-        _checks.positive_float("limit", limit)
-        key = jax.random.key(0) if key is None else key
-        key_w, key_x, key_r = jax.random.split(key, 3)
-        self.max_depth, self.bins, self.limit = max_depth, bins, float(limit)
+        _check_settings(width, batch, max_depth, depth, scheme, nonlinearity, bins, limit)
+        key_w, key_x, key_r = jax.random.split(jax.random.key(0) if key is None else key, 3)
+        self.max_depth, self.bins, self.limit = int(max_depth), int(bins), float(limit)
         # Same key for every scheme: the schemes differ only in how they draw.
-        self._unit_weights = dict(zip(SCHEMES, _unit_weights(key_w, max_depth, width)))
-        self._x = jax.random.normal(key_x, (batch, width), jnp.float32)
-        self._r = jax.random.normal(key_r, (batch, width), jnp.float32)
-        self._values = batch * width
-        self.std = np.ones((2, max_depth))
-        self._resetting = False
-
-        with plt.ioff():
-            # Histograms side by side, the standard deviations below: 7.4 in fits a
-            # laptop's notebook column (about 760 px at 100 dpi).
-            fig, mosaic = plt.subplot_mosaic([["act", "grad"], ["std", "std"]], figsize=FIGSIZE,
-                                             height_ratios=(1.7, 1), layout="constrained")
-        axes = [mosaic["act"], mosaic["grad"], mosaic["std"]]
-        fig.suptitle("A deep wide network at initialization: what reaches each layer",
-                     fontsize=11)
-        self.edges = np.linspace(-self.limit, self.limit, bins + 1)
+        self._unit_weights = dict(zip(SCHEMES, _unit_weights(key_w, self.max_depth, int(width))))
+        self._x = jax.random.normal(key_x, (int(batch), int(width)), jnp.float32)
+        self._r = jax.random.normal(key_r, (int(batch), int(width)), jnp.float32)
+        self._values = int(batch) * int(width)
+        self.std = np.ones((2, self.max_depth))
+        self.edges = np.linspace(-self.limit, self.limit, self.bins + 1)
         self._bin_width = self.edges[1] - self.edges[0]
-        titles = ("activations $h_l$", r"backpropagated gradients $\delta_l = \partial L/\partial z_l$")
-        colors = ("tab:blue", "tab:red")
-        self.histograms = []
-        for ax, title, color in zip(axes[:2], titles, colors):
-            ax.set_xlim(-self.limit, self.limit)
-            ax.set_ylim(max_depth + 0.6, -0.9)  # layer 1 at the top, as data flows down
-            ax.set_title(title, fontsize=10)
-            ax.set_xlabel(f"value (beyond ±{self.limit:g}: in the edge bin)", fontsize=9)
-            ax.set_ylabel("layer")
-            ax.set_yticks([1] + list(range(5, max_depth + 1, 5)))
-            ax.axvline(0.0, color="0.8", lw=0.8, zorder=0)
-            # All layers' histograms in one collection: one draw call per panel.
-            collection = PolyCollection([], facecolors=color, edgecolors=color, alpha=0.7,
-                                        linewidths=0.6, animated=True)
-            ax.add_collection(collection)
-            self.histograms.append(collection)
-        ax = axes[2]
-        ax.set_yscale("log")
-        ax.set_ylim(*STD_LIM)
-        ax.set_xlim(0.5, max_depth + 0.5)
-        ax.set_xticks([1] + list(range(5, max_depth + 1, 5)))
+        super().__init__({
+            "depth": int_slider("depth", int(depth), 1, self.max_depth),
+            "scheme": dropdown("scheme", SCHEMES, scheme),
+            "nonlinearity": dropdown("nonlinearity", NONLINEARITIES, nonlinearity),
+            "gain": float_slider("gain", SCHEMES[scheme][1], *GAIN_RANGE, 0.01),
+        }, figsize=FIGSIZE)
+        mosaic = self.fig.subplot_mosaic([["act", "grad"], ["std", "std"]], height_ratios=(1.7, 1))
+        self.axes = [mosaic["act"], mosaic["grad"], mosaic["std"]]
+        self.fig.suptitle("A deep wide network at initialization: what reaches each layer",
+                          fontsize=11)
+        self.histograms = [self.moving(self._histogram_panel(ax, title, color))
+                           for ax, title, color in zip(self.axes[:2], TITLES, COLORS)]
+        self.act_line, self.grad_line = self._std_panel(self.axes[2])
+
+    def _histogram_panel(self, ax, title, color) -> PolyCollection:
+        """One panel of per-layer histograms; returns its (moving) collection."""
+        ax.set_xlim(-self.limit, self.limit)
+        ax.set_ylim(self.max_depth + 0.6, -0.9)  # layer 1 at the top, as data flows down
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel(f"value (beyond ±{self.limit:g}: in the edge bin)", fontsize=9)
+        ax.set_ylabel("layer")
+        ax.set_yticks([1] + list(range(5, self.max_depth + 1, 5)))
+        ax.axvline(0.0, color="0.8", lw=0.8, zorder=0)
+        # All layers' histograms in one collection: one draw call per panel.
+        collection = PolyCollection([], facecolors=color, edgecolors=color, alpha=0.7,
+                                    linewidths=0.6)
+        ax.add_collection(collection)
+        return collection
+
+    def _std_panel(self, ax):
+        """The standard deviation per layer; returns its two (moving) lines."""
+        ax.set(yscale="log", ylim=STD_LIM, xlim=(0.5, self.max_depth + 0.5))
+        ax.set_xticks([1] + list(range(5, self.max_depth + 1, 5)))
         ax.axhline(1.0, color="0.6", ls="--", lw=1)
         ax.set_title("standard deviation per layer", fontsize=10)
         ax.set_xlabel("layer", fontsize=9)
         ax.set_ylabel("std (log scale)", fontsize=9)
         ax.grid(True, which="major", alpha=0.3)
-        (self.act_line,) = ax.plot([], [], "o-", color=colors[0], ms=4, label="activations $h_l$",
-                                   animated=True)
-        (self.grad_line,) = ax.plot([], [], "s-", color=colors[1], ms=4,
-                                    label=r"gradients $\delta_l$", animated=True)
+        lines = (self.moving(*ax.plot([], [], "o-", color=COLORS[0], ms=4,
+                                      label="activations $h_l$")),
+                 self.moving(*ax.plot([], [], "s-", color=COLORS[1], ms=4,
+                                      label=r"gradients $\delta_l$")))
         ax.legend(loc="upper left", fontsize=8, ncols=2)
-        self.axes = axes
+        return lines
 
-        controls = {
-            "depth": int_slider("depth", depth, 1, max_depth),
-            "scheme": widgets.Dropdown(options=list(SCHEMES), value=scheme, description="scheme"),
-            "nonlinearity": widgets.Dropdown(options=list(NONLINEARITIES), value=nonlinearity,
-                                             description="nonlinearity"),
-            "gain": float_slider("gain", SCHEMES[scheme][1], *GAIN_RANGE, 0.01),
-        }
-        artists = self.histograms + [self.act_line, self.grad_line]
-        super().__init__(fig, controls, artists=artists)
-
-    def _on_change(self, change):
-        if self._resetting:
-            return
-        if change["owner"] is self.controls["scheme"]:
-            # A new scheme starts from its own default gain; one refresh for both changes.
-            self._resetting = True
-            try:
-                self.controls["gain"].value = SCHEMES[change["new"]][1]
-            finally:
-                self._resetting = False
-        self.refresh()
+    def changed(self, name, value):
+        """A new scheme starts from its own default gain (one update for both changes)."""
+        if name == "scheme":
+            self.controls["gain"].value = SCHEMES[value][1]
 
     def compute(self, depth, scheme, nonlinearity, gain):
         """`(counts, std)`: histogram counts `(2, max_depth, bins)` and stds `(2, max_depth)`, row 0 activations, row 1 gradients."""
@@ -223,9 +211,9 @@ class InitializationPlayground(Playground):
         )
         return np.asarray(counts), np.asarray(std)
 
-    def draw(self, depth, scheme, nonlinearity, gain):
+    def draw(self, summaries, depth, scheme, nonlinearity, gain):
         depth = int(depth)
-        counts, std = self.compute(depth, scheme, nonlinearity, gain)
+        counts, std = summaries
         self.std = std
         # Density, drawn so a standard normal's peak (0.40) fills 60 % of a row;
         # taller spikes (collapsed or saturated layers) are capped at 1.5 rows.
@@ -238,7 +226,7 @@ class InitializationPlayground(Playground):
                             *STD_LIM)
         self.act_line.set_data(layers, shown[0])
         self.grad_line.set_data(layers, shown[1])
-        self.status.value = (
+        return (
             f"{scheme} (gain {float(gain):.2f}), {nonlinearity}, depth {depth}: "
             f"activation std layer 1 → {depth}: {std_readout(std[0, 0])} → "
             f"{std_readout(std[0, depth - 1])}; gradient std layer {depth} → 1: "
