@@ -10,26 +10,16 @@ from lesson_lib import nets, train
 from lesson_lib.compilation import count_compilations
 from lesson_lib.data import linear_regression_data
 
+from references import narrow_gd, narrow_grad
+
 
 def bowl(w):
     return jnp.sum(w ** 2)
 
 
 def numpy_gd_narrow(x, y, w0, lr, steps):
-    """Float64 gradient descent on mean((y − ∏w x)²), gradient written out by hand."""
-    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
-    w = np.array(w0, dtype=np.float64)
-    params, losses = [w.copy()], []
-    for _ in range(steps):
-        p = np.prod(w)
-        residual = y - p * x
-        losses.append(np.mean(residual ** 2))
-        dp = -2 * np.mean(residual * x)
-        others = np.array([np.prod(np.delete(w, i)) for i in range(w.size)])
-        w = w - lr * dp * others
-        params.append(w.copy())
-    losses.append(np.mean((y - np.prod(w) * x) ** 2))
-    return np.array(params), np.array(losses)
+    """The shared float64 reference (tests/references.py): visited weights and their losses."""
+    return narrow_gd(w0, x, y, lr, steps)
 
 
 @pytest.fixture(scope="module")
@@ -130,10 +120,28 @@ def test_new_learning_rates_and_starts_never_recompile(xy):
     assert count.compiles == 0
 
 
-def test_first_step_below():
-    assert train.first_step_below([5.0, 2.0, 0.5, 0.1], 0.5) == 2
-    assert train.first_step_below([5.0, 2.0], 0.1) is None
-    assert train.first_step_below(np.array([np.inf, 0.0]), 0.0) == 1
+def test_a_loss_object_trains_like_the_function_with_its_data(xy):
+    x, y = xy
+    by_args = train.gradient_descent(nets.narrow_loss, nets.init_narrow(3), 0.05, 60, args=(x, y))
+    by_object = train.gradient_descent(nets.narrow_loss_on(x, y), nets.init_narrow(3), 0.05, 60)
+    np.testing.assert_array_equal(np.asarray(by_object.losses), np.asarray(by_args.losses))
+    np.testing.assert_allclose(by_object.losses, narrow_gd(nets.init_narrow(3), x, y, 0.05, 60)[1], rtol=1e-4)
+
+
+def test_mini_batches_from_a_pytree_batch_function(xy):
+    """`batch_fn` may be a pytree too: its arrays (the data) are traced."""
+    x, y = xy
+    def window(xs, ys, key, step):  # examples 10k ... 10k + 9, k = step mod 4
+        return tuple(jax.lax.dynamic_slice_in_dim(a, 10 * (step % 4), 10) for a in (xs, ys))
+
+    data = jax.tree_util.Partial(window, x, y)
+    loss = lambda w, batch: nets.narrow_loss(w, *batch)  # noqa: E731
+    run = train.optimize(loss, nets.init_narrow(2), optax.sgd(0.05), 8, batch_fn=data, key=jax.random.key(0))
+    w = np.asarray(nets.init_narrow(2), np.float64)
+    for step in range(8):
+        part = slice(10 * (step % 4), 10 * (step % 4) + 10)
+        w = w - 0.05 * narrow_grad(w, x[part], y[part])
+    np.testing.assert_allclose(run.params[-1], w, rtol=1e-4)
 
 
 @pytest.mark.parametrize("w0", [jnp.array([np.nan, 0.9]), jnp.array([0.9, -np.inf]), jnp.zeros(0)])
