@@ -33,7 +33,7 @@ def numpy_vectorized(w0, x, y, lr, steps):
 
 
 def run() -> str:
-    x, y = linear_regression_data(jax.random.key(0))
+    x, y = linear_regression_data(key=jax.random.key(0))
     xn, yn = np.asarray(x, np.float64), np.asarray(y, np.float64)
     w0 = init_narrow(DEPTH, INIT)
 

@@ -20,7 +20,7 @@ GD_STEPS = 1000
 
 
 def run() -> str:
-    x, y = data.linear_regression_data(jax.random.key(0))
+    x, y = data.linear_regression_data(key=jax.random.key(0))
     pg = DepthPlayground(x, y)
     latency = slider_latency_ms(pg, "depth", [1, 5, 10, 20, 30, 40, 50, 25, 2], repeats=3)
     compute = median_ms(lambda: pg.descend(DEPTH).losses.block_until_ready(), repeats=20)

@@ -17,7 +17,7 @@ from lesson_lib.sweep import lr_sweep  # noqa: E402
 
 
 def run() -> str:
-    x, y = data.linear_regression_data(jax.random.key(0))
+    x, y = data.linear_regression_data(key=jax.random.key(0))
     start = time.perf_counter()
     pg = LearningRatePlayground(x, y)
     build_s = time.perf_counter() - start

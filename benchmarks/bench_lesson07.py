@@ -32,7 +32,7 @@ def _digits_range_test_seconds():
         idx = jax.random.randint(key, (64,), 0, x.shape[0])
         return x[idx], y[idx]
 
-    params = init_mlp(jax.random.key(0), (64, 64, 10))
+    params = init_mlp((64, 64, 10), key=jax.random.key(0))
     start = time.perf_counter()
     first = lr_range_test(loss, params, "momentum", min_lr=1e-4, max_lr=10.0, steps=100,
                           batch_fn=batch_fn)

@@ -67,7 +67,7 @@ def _playground_latency(result, threshold):
 
 
 def run() -> str:
-    x, y = data.linear_regression_data(jax.random.key(0), n=100)
+    x, y = data.linear_regression_data(100, key=jax.random.key(0))
     cells = len(DEPTHS) * len(LRS)
 
     def fast():
