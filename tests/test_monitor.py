@@ -231,3 +231,21 @@ def test_bad_arguments_are_refused_by_name(digits, kwargs, name):
 def test_import_loads_no_plotting_or_widgets():
     code = "import sys, lesson_lib.monitor; assert 'matplotlib' not in sys.modules and 'ipywidgets' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_batch_indices_take_the_key_by_keyword():
+    new = batch_indices(3, 50, 8, key=jax.random.key(2))
+    old = batch_indices(jax.random.key(2), 3, 50, 8)  # transitional: old call sites
+    np.testing.assert_array_equal(new, old)
+    with pytest.raises(TypeError):
+        batch_indices(3, 50, 8)
+
+
+def test_train_monitored_checks_its_key_and_counts():
+    digits = monitor.load_digits_split(40, 20)
+    params = tiny_params()
+    common = dict(data=(digits.x, digits.y), val=(digits.x_val, digits.y_val), every=10)
+    with pytest.raises(ValueError, match="key must be a jax.random key"):
+        train_monitored(params, optim.make("sgd"), 20, key=1, **common)
+    with pytest.raises(ValueError, match=r"steps must be an integer >= 10, got 20.0 \(a float"):
+        train_monitored(params, optim.make("sgd"), 20.0, key=jax.random.key(0), **common)

@@ -308,3 +308,18 @@ def test_ridge_cv_errors_compile_once_for_any_number_of_strengths():
             val, _ = ridge_cv_errors(features, labels, l2s, folds)
             assert val.shape == (len(l2s), 3)
     assert count.compiles == 0
+
+
+def test_randomness_enters_only_through_a_keyword_key():
+    space = {"lr": (1e-4, 1.0, "log")}
+    for bad in (0, None, "key"):
+        with pytest.raises(ValueError, match="key must be a jax.random key"):
+            search.random_search(lambda p: p["lr"], space, 5, key=bad)
+        with pytest.raises(ValueError, match="key must be a jax.random key"):
+            search.random_features(np.ones((2, 3)), 4, key=bad)
+    with pytest.raises(ValueError, match="key must be a jax.random key"):
+        kfold(6, 2, key=3)
+    with pytest.raises(TypeError):
+        search.random_search(lambda p: p["lr"], space, 5, jax.random.key(0))
+    with pytest.raises(ValueError, match=r"n must be an integer >= 1, got 5.0 \(a float"):
+        search.random_search(lambda p: p["lr"], space, 5.0, key=jax.random.key(0))
