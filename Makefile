@@ -68,12 +68,14 @@ student: $(VENV)/.notebook
 
 ## app: every lesson as a Voila app (prose and playgrounds, no code) on http://localhost:8866/voila/tree
 # Voila runs as an extension of a Jupyter server, so the environment's server config applies
-# (lesson_lib.server: kernel websockets with TCP_NODELAY). Options: make app APP_ARGS="--port=9000"
+# (lesson_lib.server: kernel websockets with TCP_NODELAY). Another port: make app APP_PORT=9000;
+# more server options: make app APP_ARGS="--ServerApp.ip=0.0.0.0"
+APP_PORT ?= 8866
 APP_ARGS ?=
 app: $(VENV)/.notebook
 	rm -rf build/app
 	$(BIN)/python tools/editions.py app notebooks/*.ipynb --out build/app
-	$(BIN)/jupyter server $(ROOT_ARGS) --ServerApp.root_dir=build/app --ServerApp.port=8866 \
+	$(BIN)/jupyter server $(ROOT_ARGS) --ServerApp.root_dir=build/app --ServerApp.port=$(APP_PORT) \
 		--ServerApp.default_url=/voila/tree --VoilaConfiguration.show_tracebacks=True $(APP_ARGS)
 
 clean:
