@@ -84,15 +84,15 @@ def _swarm(f, key, low, high, inertia, c1, c2, active, *, n_particles, steps):
     def masked(values):
         return jnp.where(live, values, jnp.inf)
 
-    x0 = low + u0 * (high - low)
+    x0 = low[None] + u0 * (high - low)[None]
     v0 = jnp.zeros_like(x0)
     f0 = masked(values_of(x0))
 
     def step(carry, r):
         x, v, pbest, pbest_f, gbest, gbest_f = carry
-        v = inertia * v + c1 * r[0] * (pbest - x) + c2 * r[1] * (gbest - x)
+        v = inertia * v + c1 * r[0] * (pbest - x) + c2 * r[1] * (gbest[None] - x)
         v = jnp.where(live[:, None], v, 0.0)
-        x = jnp.clip(x + v, low, high)
+        x = jnp.clip(x + v, low[None], high[None])
         fx = masked(values_of(x))
         better = fx < pbest_f
         pbest = jnp.where(better[:, None], x, pbest)

@@ -13,7 +13,6 @@
 
 import ipywidgets as widgets
 import jax.numpy as jnp
-import matplotlib.pyplot as plt
 import numpy as np
 
 from lesson_lib import _checks, challenges
@@ -67,9 +66,13 @@ class ConditionPlayground(Playground):
     def __init__(self, steps: int = 100, threshold: float = 1e-3):
         self.steps = _checks.int_in_range("steps", steps, 1)
         self.threshold = _checks.positive_float("threshold", threshold)
-        with plt.ioff():
-            fig, (ax_map, ax_loss) = plt.subplots(1, 2, figsize=FIGSIZE, layout="constrained",
-                                                  gridspec_kw={"width_ratios": [1.1, 1]})
+        controls = {
+            "kappa": log_slider("condition number κ", 10.0, *CONDITION_RANGE, step=0.05),
+            "lr": log_slider("learning rate", 0.15, 1e-3, 1.0, step=0.02),
+        }
+        controls["kappa"].readout_format = ".3g"
+        super().__init__(controls, figsize=FIGSIZE)
+        ax_map, ax_loss = self.fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
         ax_map.set(xlim=(-1.6, 1.6), ylim=(-1.1, 1.1), xlabel="θ₁ (flat: curvature 1)",
                    ylabel="θ₂ (steep: curvature κ)")
         ax_map.set_aspect("equal")
@@ -80,25 +83,18 @@ class ConditionPlayground(Playground):
         ax_loss.set_title(f"loss per step (line: {self.threshold:g})", fontsize=10)
         ax_loss.axhline(self.threshold, color="gray", lw=0.8)
         ax_loss.grid(True, alpha=0.3)
-        (self.level_lines,) = ax_map.plot([], [], color="tab:blue", lw=0.8)
-        (self.path,) = ax_map.plot([], [], ".-", color="tab:red", lw=1.2, ms=3)
-        (self.curve,) = ax_loss.plot([], [], color="tab:red", lw=1.5)
-        controls = {
-            "kappa": log_slider("condition number κ", 10.0, *CONDITION_RANGE, step=0.05),
-            "lr": log_slider("learning rate", 0.15, 1e-3, 1.0, step=0.02),
-        }
-        controls["kappa"].readout_format = ".3g"
-        super().__init__(fig, controls, artists=[self.level_lines, self.path, self.curve])
+        self.level_lines = self.moving(*ax_map.plot([], [], color="tab:blue", lw=0.8))
+        self.path = self.moving(*ax_map.plot([], [], ".-", color="tab:red", lw=1.2, ms=3))
+        self.curve = self.moving(*ax_loss.plot([], [], color="tab:red", lw=1.5))
 
-    def run(self, kappa, lr):
+    def compute(self, kappa, lr):
         """The `Trajectory` of gradient descent for these slider values."""
         kappa = _checks.number("kappa", kappa, low=1.0)
         start = jnp.asarray(condition_start(kappa))
         return gradient_descent(challenges.quadratic, start, float(lr), self.steps,
                                 args=(jnp.float32(kappa),))
 
-    def draw(self, kappa, lr):
-        run = self.run(kappa, lr)
+    def draw(self, run, kappa, lr):
         self.last_run = run
         self.level_lines.set_data(*_levels(float(kappa)))
         path, losses = _finite(np.asarray(run.params, dtype=float), np.asarray(run.losses),
@@ -114,9 +110,8 @@ class ConditionPlayground(Playground):
             verdict = (f"loss ≤ {self.threshold:g} after {reached} steps" if reached is not None
                        else f"loss still above {self.threshold:g} after {self.steps} steps")
         raised = bool(np.asarray(run.losses)[1] > np.asarray(run.losses)[0])
-        self.status.value = (f"κ = {float(kappa):.3g}, lr = {format_lr(lr)} {side} 2/κ = "
-                             f"{format_lr(limit)}: {verdict}; first step raises the loss: "
-                             f"{'yes' if raised else 'no'}")
+        return (f"κ = {float(kappa):.3g}, lr = {format_lr(lr)} {side} 2/κ = {format_lr(limit)}: "
+                f"{verdict}; first step raises the loss: {'yes' if raised else 'no'}")
 
 
 class ClippingPlayground(Playground):
@@ -131,9 +126,14 @@ class ClippingPlayground(Playground):
         self.steps = _checks.int_in_range("steps", steps, 1)
         self.finish = _checks.positive_float("threshold", threshold)
         self.start = jnp.asarray(challenges.CLIFF_START, dtype=jnp.float32)
-        with plt.ioff():
-            fig, (ax_map, ax_loss) = plt.subplots(1, 2, figsize=FIGSIZE, layout="constrained",
-                                                  gridspec_kw={"width_ratios": [1.1, 1]})
+        controls = {
+            "threshold": log_slider("clip threshold", 1.0, 0.01, 100.0, step=0.05),
+            "mode": widgets.ToggleButtons(options=list(CLIP_MODES), value="norm",
+                                          description="clipping"),
+            "lr": log_slider("learning rate", 0.3, 1e-2, 1.0, step=0.02),
+        }
+        super().__init__(controls, figsize=FIGSIZE)
+        ax_map, ax_loss = self.fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
         draw_map(ax_map, challenges.cliff, (-4.0, 8.0), (-4.0, 6.0))
         ax_map.plot(*challenges.CLIFF_START, "s", color="white", mec="black", ms=7, zorder=5)
         ax_map.plot(*challenges.CLIFF_MINIMUM, "*", color="gold", mec="black", ms=13, zorder=5)
@@ -143,23 +143,15 @@ class ClippingPlayground(Playground):
         ax_loss.axhline(self.finish, color="gray", lw=0.8)
         ax_loss.set_title(f"loss per step (line: {self.finish:g})", fontsize=10)
         ax_loss.grid(True, alpha=0.3)
-        (self.path,) = ax_map.plot([], [], ".-", color="tab:red", lw=1.2, ms=3)
-        (self.curve,) = ax_loss.plot([], [], color="tab:red", lw=1.5)
-        controls = {
-            "threshold": log_slider("clip threshold", 1.0, 0.01, 100.0, step=0.05),
-            "mode": widgets.ToggleButtons(options=list(CLIP_MODES), value="norm",
-                                          description="clipping"),
-            "lr": log_slider("learning rate", 0.3, 1e-2, 1.0, step=0.02),
-        }
-        super().__init__(fig, controls, artists=[self.path, self.curve])
+        self.path = self.moving(*ax_map.plot([], [], ".-", color="tab:red", lw=1.2, ms=3))
+        self.curve = self.moving(*ax_loss.plot([], [], color="tab:red", lw=1.5))
 
-    def run(self, threshold, mode, lr):
+    def compute(self, threshold, mode, lr):
         """The `Trajectory` of clipped descent for these control values."""
         return clipped_descent(challenges.cliff, self.start, float(lr), self.steps,
                                threshold=float(threshold), mode=mode)
 
-    def draw(self, threshold, mode, lr):
-        run = self.run(threshold, mode, lr)
+    def draw(self, run, threshold, mode, lr):
         self.last_run = run
         path, losses = _finite(np.asarray(run.params, dtype=float), np.asarray(run.losses),
                                run.diverged_at, 1e4)
@@ -168,10 +160,9 @@ class ClippingPlayground(Playground):
         self.longest_step = float(np.max(np.linalg.norm(np.diff(path, axis=0), axis=1)))
         reached = first_step_below(losses, self.finish)
         clip = "no clipping" if mode == "none" else f"clip by {mode} at {float(threshold):.2g}"
-        self.status.value = (f"{clip}, lr = {format_lr(lr)}: longest step "
-                             f"{self.longest_step:.2f}; loss ≤ {self.finish:g} after "
-                             + (f"{reached} steps" if reached is not None else
-                                f"more than {self.steps} steps"))
+        return (f"{clip}, lr = {format_lr(lr)}: longest step {self.longest_step:.2f}; "
+                f"loss ≤ {self.finish:g} after "
+                + (f"{reached} steps" if reached is not None else f"more than {self.steps} steps"))
 
 
 class SwarmPlayground(Playground):
@@ -183,7 +174,7 @@ class SwarmPlayground(Playground):
     the swarm (one compiled run of the largest size, the others masked).
     """
 
-    def __init__(self, steps: int = 40, max_particles: int = 60, seed: int = 0,
+    def __init__(self, steps: int = 40, max_particles: int = 40, seed: int = 0,
                  interval_ms: int = 150):
         self.steps = _checks.int_in_range("steps", steps, 1)
         self.max_particles = _checks.int_in_range("max_particles", max_particles, 2)
@@ -194,20 +185,6 @@ class SwarmPlayground(Playground):
         self.key = jax.random.key(self.seed)
         self.global_value = float(challenges.wells(jnp.asarray(challenges.WELL_CENTERS[4])))
         bounds = challenges.WELLS_BOUNDS
-        with plt.ioff():
-            fig, (ax_map, ax_best) = plt.subplots(1, 2, figsize=FIGSIZE, layout="constrained",
-                                                  gridspec_kw={"width_ratios": [1.1, 1]})
-        draw_map(ax_map, challenges.wells, bounds[0], bounds[1], log=False, n=101)
-        ax_map.set_title("particles (white) and the best point (star)", fontsize=10)
-        ax_best.set(xlim=(0, self.steps), ylim=(-1.6, 0.2), xlabel="step",
-                    ylabel="best loss found so far")
-        ax_best.axhline(self.global_value, color="gold", lw=1.2, label="global minimum")
-        ax_best.legend(fontsize=8, loc="upper right")
-        ax_best.set_title("the swarm's best so far", fontsize=10)
-        ax_best.grid(True, alpha=0.3)
-        (self.particles,) = ax_map.plot([], [], "o", color="white", mec="black", ms=4)
-        (self.best,) = ax_map.plot([], [], "*", color="gold", mec="black", ms=14, zorder=6)
-        (self.curve,) = ax_best.plot([], [], color="tab:red", lw=1.8)
         controls = {
             "n_particles": int_slider("particles", 20, 2, self.max_particles),
             "inertia": float_slider("inertia w", 0.7, 0.0, 1.2, 0.05),
@@ -216,28 +193,36 @@ class SwarmPlayground(Playground):
             "step": widgets.Play(value=self.steps, min=0, max=self.steps, step=1,
                                  interval=int(interval_ms), description="step"),
         }
+        super().__init__(controls, figsize=FIGSIZE)
         self.step_slider = widgets.IntSlider(value=self.steps, min=0, max=self.steps,
                                              description="step")
         widgets.jslink((controls["step"], "value"), (self.step_slider, "value"))
-        self._key = None
-        super().__init__(fig, controls, artists=[self.particles, self.best, self.curve])
+        ax_map, ax_best = self.fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
+        draw_map(ax_map, challenges.wells, bounds[0], bounds[1], log=False, n=101)
+        ax_map.set_title("particles (white) and the best point (star)", fontsize=10)
+        ax_best.set(xlim=(0, self.steps), ylim=(-1.6, 0.2), xlabel="step",
+                    ylabel="best loss found so far")
+        ax_best.axhline(self.global_value, color="gold", lw=1.2, label="global minimum")
+        ax_best.legend(fontsize=8, loc="upper right")
+        ax_best.set_title("the swarm's best so far", fontsize=10)
+        ax_best.grid(True, alpha=0.3)
+        self.particles = self.moving(*ax_map.plot([], [], "o", color="white", mec="black", ms=4))
+        self.best = self.moving(*ax_map.plot([], [], "*", color="gold", mec="black", ms=14,
+                                             zorder=6))
+        self.curve = self.moving(*ax_best.plot([], [], color="tab:red", lw=1.8))
 
-    def run(self, n_particles, inertia, c1, c2):
-        """The `SwarmResult` for these values, as NumPy arrays (cached for the last setting)."""
-        key = (int(n_particles), float(inertia), float(c1), float(c2))
-        if key != self._key:
-            result = particle_swarm(challenges.wells, challenges.WELLS_BOUNDS,
-                                    n_particles=self.max_particles, steps=self.steps,
-                                    key=self.key, inertia=float(inertia), c1=float(c1),
-                                    c2=float(c2), active=int(n_particles))
-            positions = np.asarray(result.positions, dtype=float)[:, : int(n_particles)]
-            values = np.asarray(result.values, dtype=float)[:, : int(n_particles)]
-            self._run = (positions, values, np.asarray(result.best_values, dtype=float))
-            self._key = key
-        return self._run
+    def compute(self, n_particles, inertia, c1, c2):
+        """`(positions, values, best_values)` of the swarm, NumPy arrays of the active particles."""
+        result = particle_swarm(challenges.wells, challenges.WELLS_BOUNDS,
+                                n_particles=self.max_particles, steps=self.steps, key=self.key,
+                                inertia=float(inertia), c1=float(c1), c2=float(c2),
+                                active=int(n_particles))
+        positions = np.asarray(result.positions, dtype=float)[:, : int(n_particles)]
+        values = np.asarray(result.values, dtype=float)[:, : int(n_particles)]
+        return positions, values, np.asarray(result.best_values, dtype=float)
 
-    def draw(self, n_particles, inertia, c1, c2, step):
-        positions, values, best = self.run(n_particles, inertia, c1, c2)
+    def draw(self, result, n_particles, inertia, c1, c2, step):
+        positions, values, best = result
         step = int(step)
         self.particles.set_data(positions[step, :, 0], positions[step, :, 1])
         seen = values[: step + 1].reshape(-1)
@@ -248,9 +233,8 @@ class SwarmPlayground(Playground):
         self.best_point = point
         well = int(challenges.nearest_well(point)[0])
         found = "the global minimum's well" if well == 4 else f"well {well} (a local minimum)"
-        self.status.value = (f"{int(n_particles)} particles, w = {float(inertia):.2f}, "
-                             f"c1 = {float(c1):.1f}, c2 = {float(c2):.1f} · step {step}: best "
-                             f"{best[step]:.3f} in {found}")
+        return (f"{int(n_particles)} particles, w = {float(inertia):.2f}, c1 = {float(c1):.1f}, "
+                f"c2 = {float(c2):.1f} · step {step}: best {best[step]:.3f} in {found}")
 
     def control_rows(self):
         """Two rows: Play and the step, then the swarm's coefficients."""
