@@ -111,8 +111,7 @@ def hessian_eigenvalues(f: Callable, point) -> np.ndarray:
       >>> hessian_eigenvalues(saddle(), [0.0, 0.0]).tolist()
       [-2.0, 2.0]
     """
-    return curvature.hessian_eigenvalues(f, jnp.asarray(point, dtype=jnp.float32)
-                                         if not hasattr(point, "dtype") else point)
+    return curvature.hessian_eigenvalues(f, np.asarray(point, dtype=np.float64))
 
 
 @jax.jit
