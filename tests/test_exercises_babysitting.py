@@ -1,5 +1,6 @@
 """Lesson 09's checkers: the update/weight ratio exercise and the "diagnose this run" set."""
 
+import jax
 import numpy as np
 import pytest
 
@@ -57,7 +58,7 @@ def test_each_run_has_exactly_one_right_answer():
 
 @pytest.fixture(scope="module")
 def runs():
-    return mystery_runs(monitor.load_digits_split(1000, 500), steps=200)
+    return mystery_runs(monitor.load_digits_split(1000, 500), steps=200, key=jax.random.key(0))
 
 
 def test_the_mystery_runs_show_their_signatures(runs):

@@ -23,8 +23,16 @@ def depth2(x, y):
 def test_reference_matches_the_closed_forms():
     x = jnp.array([0.5, -1.5, 2.0, 1.0])
     y = 1.5 * x + jnp.array([0.1, -0.2, 0.05, 0.0])
-    assert reference_max_stable_lr(x, y, 1) == pytest.approx(depth1(x, y), rel=1e-5)
-    assert reference_max_stable_lr(x, y, 2) == pytest.approx(depth2(x, y), rel=1e-5)
+    assert reference_max_stable_lr(1, x, y) == pytest.approx(depth1(x, y), rel=1e-5)
+    assert reference_max_stable_lr(2, x, y) == pytest.approx(depth2(x, y), rel=1e-5)
+
+
+def test_the_reference_takes_depth_then_data_and_checks_both():
+    x = jnp.array([0.5, -1.5])
+    with pytest.raises(ValueError, match="depth must be an integer"):
+        reference_max_stable_lr(2.0, x, x)
+    with pytest.raises(ValueError, match="x and y must have the same shape"):
+        reference_max_stable_lr(1, x, x[:1])
 
 
 def test_correct_answers_pass():
@@ -57,6 +65,13 @@ def test_unfinished_and_broken_answers_get_a_friendly_message():
     assert not check_max_stable_lr(lambda x, y: 0.3).passed
 
 
-def test_only_depths_one_and_two():
-    with pytest.raises(ValueError, match="depth"):
-        check_max_stable_lr(depth1, depth=3)
+@pytest.mark.parametrize("depth", [3, 0, 2.0, True])
+def test_only_depths_one_and_two_and_the_checker_says_so(depth):
+    result = check_max_stable_lr(depth1, depth=depth)  # answered, never raised
+    assert not result.passed
+    assert result.message.startswith("❌ This check cannot run: depth must be an integer in [1, 2], got ")
+
+
+def test_depth_is_keyword_only():
+    with pytest.raises(TypeError):
+        check_max_stable_lr(depth1, 2)

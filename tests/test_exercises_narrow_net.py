@@ -112,9 +112,15 @@ def test_right_only_at_symmetric_points_is_caught():
         (np.ones(3), None, "x and y"),
     ],
 )
-def test_bad_data_is_a_value_error(x, y, words):
-    with pytest.raises(ValueError, match=words):
-        check_grad_w(numpy_grad, x, y)
+def test_a_wrong_call_is_answered_not_raised(x, y, words):
+    result = check_grad_w(numpy_grad, x, y)  # the docstring's "never raises" holds
+    assert not result.passed and result.message.startswith("❌ This check cannot run: ")
+    assert words in result.message
+
+
+def test_x_without_y_is_named():
+    message = check_grad_w(numpy_grad, np.ones(3)).message
+    assert "x and y must be given together" in message and "got only x" in message
 
 
 def test_reference_grad_refuses_bad_input():

@@ -163,11 +163,16 @@ def test_bad_arguments(factory, arg, name):
         factory(arg)
 
 
-@pytest.mark.parametrize("shape", [(3,), (0, 3), (3, -1), (2.5, 3), (2, 3, 4), "ab", 5, (True, 2)])
+@pytest.mark.parametrize("shape", [(3,), (0, 3), (3, -1), (2.5, 3), (2.0, 3), (2, 3, 4), "ab", 5, (True, 2)])
 @pytest.mark.parametrize("initializer", ALL)
 def test_bad_shape(initializer, shape):
     with pytest.raises(ValueError, match="shape must be"):
         initializer(KEY, shape)
+
+
+@pytest.mark.parametrize("initializer", ALL)
+def test_numpy_integer_shapes_are_integers(initializer):
+    assert initializer(KEY, (np.int64(2), np.int32(3))).shape == (2, 3)
 
 
 def test_bad_std_helper_arguments():

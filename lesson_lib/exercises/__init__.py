@@ -1,14 +1,30 @@
 """Exercise checkers: compare a learner's answer with the library's and say so kindly.
 
 A checker returns a `CheckResult` whose text is the message: what was
-expected, what was got, and a hint. It never raises on a wrong or unfinished
-answer; the learner just reads the message and tries again. Each lesson's
-checkers live in a module of this package named after the lesson's idea.
+expected, what was got, and a hint. It never raises: not on a wrong or
+unfinished answer, and not on a wrong call either (data that are not finite,
+`x` without `y`, a depth out of range): the `checker` decorator turns the
+argument check's `ValueError` into a failed result that names the argument.
+The learner just reads the message and tries again. Each lesson's checkers
+live in a module of this package named after the lesson's idea.
+
+Conventions shared by every checker and reference here: the learner's function
+comes first; then what the answer is about (a depth, weights, a sweep); the
+data `x, y` come last, as in the library's losses `loss(w, x, y)`; optional
+settings are keyword-only. Randomness enters only through a keyword-only `key`.
 """
 
+import functools
 from typing import Callable, NamedTuple
 
+import jax
 import numpy as np
+
+from lesson_lib import _checks
+from lesson_lib.data import linear_regression_data
+
+__all__ = ["CheckResult", "passed", "failed", "checker", "lesson_data_or", "check_xy", "call_answer",
+           "call_for_number", "check_close"]
 
 
 class CheckResult(NamedTuple):
@@ -30,6 +46,55 @@ def passed(message: str) -> CheckResult:
 
 def failed(message: str, hint: str = "") -> CheckResult:
     return CheckResult(False, "❌ " + message + (f"\nHint: {hint}" if hint else ""))
+
+
+def checker(check: Callable) -> Callable:
+    """Decorator: the checker answers, it never raises.
+
+    A `ValueError` from the checker's own argument checks (bad data, a depth out
+    of range, `x` without `y`) comes back as a failed `CheckResult` with the
+    error's text, which names the argument and what is allowed.
+
+    Example:
+      >>> @checker
+      ... def check_positive(fn, n):
+      ...     _checks.integer("n", n, 1)
+      ...     return passed("fine")
+      >>> check_positive(None, 0)
+      ❌ This check cannot run: n must be an integer >= 1, got 0.
+    """
+
+    @functools.wraps(check)
+    def polite(*args, **kwargs):
+        try:
+            return check(*args, **kwargs)
+        except ValueError as error:
+            return failed(f"This check cannot run: {error}.")
+
+    return polite
+
+
+def lesson_data_or(x, y):
+    """`(x, y)` as given, or the lesson's data when both are `None`; `ValueError` for one of them alone.
+
+    The lesson's data are `data.linear_regression_data(key=jax.random.key(0))`,
+    the data set lessons 01-04 train on. The pair is checked: non-empty, finite,
+    the same shape.
+    """
+    if x is None and y is None:
+        x, y = linear_regression_data(key=jax.random.key(0))
+    elif x is None or y is None:
+        given = "x" if y is None else "y"
+        raise ValueError(f"x and y must be given together (or neither, for the lesson's data), got only {given}")
+    check_xy(x, y)
+    return x, y
+
+
+def check_xy(x, y) -> None:
+    """`ValueError` unless `x` and `y` are non-empty arrays of finite numbers of the same shape."""
+    _checks.same_shape(x, y)
+    _checks.finite_array("x", x)
+    _checks.finite_array("y", y)
 
 
 def _fmt(value) -> str:

@@ -4,7 +4,7 @@
 size of one step relative to the weights, `‖w_new − w‖ / ‖w‖`, against NumPy
 on a few arrays, and recognises the usual slips.
 
-`mystery_runs(digits)` trains the six runs of the "diagnose this run" set
+`mystery_runs(digits, key=...)` trains the six runs of the "diagnose this run" set
 (one healthy, five with one thing wrong each); `check_diagnosis(run, answer)`
 says whether `answer` (one of `DIAGNOSES`) is right, and if not, which plot
 to look at again.
@@ -15,8 +15,8 @@ from typing import Callable
 import jax
 import numpy as np
 
-from lesson_lib import mlp, monitor, optim
-from lesson_lib.exercises import CheckResult, call_for_number, failed, passed
+from lesson_lib import _checks, mlp, monitor, optim
+from lesson_lib.exercises import CheckResult, call_for_number, checker, failed, passed
 
 __all__ = ["DIAGNOSES", "check_update_ratio", "check_diagnosis", "mystery_runs", "RUN_STEPS"]
 
@@ -71,6 +71,7 @@ def _normalize(answer) -> str | None:
     return text if text in DIAGNOSES else _ALIASES.get(text)
 
 
+@checker
 def check_diagnosis(run: str, answer: str) -> CheckResult:
     """Is `answer` the diagnosis of mystery run `run`?
 
@@ -93,15 +94,20 @@ def check_diagnosis(run: str, answer: str) -> CheckResult:
     return failed(f"{run}: not {got}.", _HINTS[truth])
 
 
-def mystery_runs(digits: monitor.Digits, *, steps: int = RUN_STEPS, seed: int = 0) -> dict:
+def mystery_runs(digits: monitor.Digits, *, key, steps: int = RUN_STEPS) -> dict:
     """Train the six mystery runs on `digits` (1000 training images); `{run: Record}`.
 
     The healthy run: the lesson's 64–32–32–10 tanh network, Glorot weights,
     SGD at lr 0.1 with batches of 32, no L2. Each other run changes one thing.
     A run on fewer training images repeats them so that the arrays keep their
     size (nothing new to compile).
+
+    Every run starts from `mlp.init_mlp((64, 32, 32, 10), key=key)`, the same
+    weights a learner gets from that call with the same `key`, and draws its
+    mini-batches with `jax.random.fold_in(key, 1)`.
     """
-    base = mlp.init_mlp(jax.random.key(seed), (64, 32, 32, 10))
+    _checks.prng_key("key", key)
+    base = mlp.init_mlp((64, 32, 32, 10), key=key)
     out = {}
     for run, (_, change) in _RUNS.items():
         settings = {**dict(lr=0.1, scale=1.0, batch_size=32, train=len(digits.y)), **change}
@@ -110,7 +116,7 @@ def mystery_runs(digits: monitor.Digits, *, steps: int = RUN_STEPS, seed: int = 
         out[run] = monitor.train_monitored(
             params, optim.make("sgd", learning_rate=settings["lr"]), steps,
             data=(digits.x[keep], digits.y[keep]), val=(digits.x_val, digits.y_val),
-            key=jax.random.key(seed + 1), batch_size=settings["batch_size"], every=20,
+            key=jax.random.fold_in(key, 1), batch_size=settings["batch_size"], every=20,
             histograms=True)
     return out
 
@@ -137,6 +143,7 @@ def _slips(w, w_new) -> dict[str, float]:
     }
 
 
+@checker
 def check_update_ratio(fn: Callable) -> CheckResult:
     """Check `fn(w, w_new) -> float`: `‖w_new − w‖ / ‖w‖` (Frobenius norms of the whole arrays).
 

@@ -14,9 +14,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from lesson_lib import data, nets
-from lesson_lib.exercises.narrow_net import _check_data
-from lesson_lib.exercises import CheckResult, call_answer, check_close, failed, passed
+from lesson_lib import _checks, nets
+from lesson_lib.exercises import (CheckResult, call_answer, check_close, check_xy, checker, failed,
+                                  lesson_data_or, passed)
 
 __all__ = ["reference_layer_gradients", "check_layer_gradients"]
 
@@ -49,12 +49,9 @@ def reference_layer_gradients(w, x, y) -> np.ndarray:
       >>> reference_layer_gradients([1.0, 3.0], x, y).tolist()   # p = 3, dL/dp = 2
       [6.0, 2.0]
     """
-    weights = np.asarray(w, dtype=float)
-    if weights.ndim != 1 or weights.size == 0:
-        raise ValueError(f"w must be a non-empty 1-D array (one weight per layer), got shape {weights.shape}")
-    if not np.all(np.isfinite(weights)):
-        raise ValueError("w must contain only finite numbers (no NaN or inf)")
-    _check_data(x, y)
+    _checks.finite_array("w", w)
+    _checks.array_shape("w", w, (None,), "(depth,), one weight per layer")
+    check_xy(x, y)
     with jax.enable_x64():
         w64, x64, y64 = (jnp.asarray(np.asarray(a, dtype=np.float64)) for a in (w, x, y))
         return np.asarray(_grad64(w64, x64, y64))
@@ -76,24 +73,21 @@ def _hint(got, expected, description) -> str:
     return _GENERAL_HINT
 
 
+@checker
 def check_layer_gradients(grad_fn, x=None, y=None) -> CheckResult:
     """Check `grad_fn(w, x, y) -> ∂L/∂w` (one entry per layer) against `jax.grad`.
 
-    `w`, `x` and `y` are passed as float32 JAX arrays; the data default to the
-    lesson's `data.linear_regression_data(jax.random.key(0))`. The learner's
-    mistakes come back as a message, never an exception; bad data (empty, NaN
-    or inf, mismatched shapes) is a ValueError.
+    `w`, `x` and `y` are passed as float32 JAX arrays; give both `x` and `y`, or
+    neither for the lesson's `data.linear_regression_data(key=jax.random.key(0))`.
+    This never raises: the learner's mistakes and a wrong call (only `x`, data
+    that are empty, NaN or inf, mismatched shapes) come back as a message.
 
     Example:
       >>> import jax
       >>> check_layer_gradients(jax.grad(nets.narrow_loss))
       ✅ Correct: your gradients match jax.grad at depths 1, 2, 3, 20 and at a zero weight.
     """
-    if x is None and y is None:
-        x, y = data.linear_regression_data(jax.random.key(0))
-    elif x is None or y is None:
-        raise ValueError("x and y must be given together (or neither, for the lesson's data)")
-    _check_data(x, y)
+    x, y = lesson_data_or(x, y)
     x, y = jnp.asarray(x, jnp.float32), jnp.asarray(y, jnp.float32)
     for description, w in _cases():
         w = jnp.asarray(w, dtype=jnp.float32)

@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 
 from lesson_lib import _checks, diagnostics, nets
-from lesson_lib.exercises import CheckResult, call_answer, failed, passed
+from lesson_lib.exercises import CheckResult, call_answer, check_xy, checker, failed, passed
 from lesson_lib.sweep import SweepResult, best_lr_per_depth, narrow_solution, steps_to_converge
 
 __all__ = ["format_lr", "check_best_lr", "reference_edge_of_stability", "check_edge_of_stability"]
@@ -28,12 +28,15 @@ def format_lr(lr: float) -> str:
     return "inf" if not math.isfinite(lr) else f"{lr:.1e}"
 
 
-def check_best_lr(fn: Callable, result: SweepResult, threshold: float,
+@checker
+def check_best_lr(fn: Callable, result: SweepResult, threshold: float, *,
                   depths=(1, 10, 50)) -> CheckResult:
     """Check `fn(result, depth, threshold) -> lr`: the grid's fastest converging lr for `depth`.
 
     "Fastest" means fewest steps until the loss stays at or below `threshold`
-    (`sweep.steps_to_converge`); ties go to the smaller learning rate.
+    (`sweep.steps_to_converge`); ties go to the smaller learning rate. Never
+    raises: a wrong call (not a sweep, a non-finite threshold, a depth the sweep
+    does not hold) is a failed result naming the argument.
 
     Example:
       >>> import numpy as np
@@ -46,11 +49,13 @@ def check_best_lr(fn: Callable, result: SweepResult, threshold: float,
     if not isinstance(result, SweepResult):
         raise ValueError(f"result must be a sweep.SweepResult, got {type(result).__name__}")
     _checks.finite_float("threshold", threshold)
-    best = best_lr_per_depth(result, threshold)
     depth_list = [int(d) for d in result.depths]
+    depths = [_checks.integer("depths", d, 1) for d in depths]
     for depth in depths:
         if depth not in depth_list:
-            raise ValueError(f"depths must be depths of the sweep, got {depth}")
+            raise ValueError(f"depths must be depths of the sweep ({depth_list}), got {depth}")
+    best = best_lr_per_depth(result, threshold)
+    for depth in depths:
         got, problem = call_answer(fn, result, depth, threshold)
         if problem is not None:
             return problem
@@ -75,7 +80,7 @@ def check_best_lr(fn: Callable, result: SweepResult, threshold: float,
         return failed(
             f"Depth {depth}: expected lr {format_lr(expected)}, got {format_lr(got)}.", hint
         )
-    return passed(f"Correct: the best learning rate for depths {list(depths)} matches the sweep.")
+    return passed(f"Correct: the best learning rate for depths {depths} matches the sweep.")
 
 
 def reference_edge_of_stability(depth: int, x, y) -> float:
@@ -88,6 +93,7 @@ def reference_edge_of_stability(depth: int, x, y) -> float:
       0.125
     """
     nets.check_depth(depth)
+    check_xy(x, y)
     product = narrow_solution(x, y).product
     if product <= 0:
         raise ValueError("the balanced minimum p*^(1/D) needs p* > 0 (a positive slope)")
@@ -99,8 +105,12 @@ def reference_edge_of_stability(depth: int, x, y) -> float:
     return diagnostics.max_stable_lr(nets.masked_narrow_loss, w, args=(int(depth), x, y))
 
 
-def check_edge_of_stability(fn: Callable, x, y, depths=(1, 2, 5, 20, 50)) -> CheckResult:
+@checker
+def check_edge_of_stability(fn: Callable, x, y, *, depths=(1, 2, 5, 20, 50)) -> CheckResult:
     """Check `fn(depth, sxx, p_star) -> lr`: the largest stable lr at the balanced minimum.
+
+    Never raises: a wrong call (no depths, a depth out of range, bad data) is a
+    failed result naming the argument.
 
     Example:
       >>> import numpy as np
@@ -113,6 +123,7 @@ def check_edge_of_stability(fn: Callable, x, y, depths=(1, 2, 5, 20, 50)) -> Che
         raise ValueError("depths must list at least one depth, got none")
     for depth in depths:
         nets.check_depth(depth)
+    check_xy(x, y)
     solution = narrow_solution(x, y)
     sxx = float(np.mean(np.square(np.asarray(x, dtype=np.float64))))
     for depth in depths:

@@ -13,7 +13,7 @@ from typing import Callable
 import jax.numpy as jnp
 import numpy as np
 
-from lesson_lib.exercises import CheckResult, call_answer, failed, passed
+from lesson_lib.exercises import CheckResult, call_answer, checker, failed, passed
 from lesson_lib.gradcheck import numerical_gradient, relative_error
 
 __all__ = ["H", "check_numerical_grad"]
@@ -37,6 +37,7 @@ def _cases():
     ]
 
 
+@checker
 def check_numerical_grad(fn: Callable) -> CheckResult:
     """Check `fn(f, x, h)`: the centred finite-difference gradient of `f` at `x`.
 

@@ -13,7 +13,7 @@ standard deviation; checked against the exact recursion `E[h²] ← scale² · E
 import math
 
 from lesson_lib import _checks, init
-from lesson_lib.exercises import CheckResult, call_answer, check_close, failed, passed
+from lesson_lib.exercises import CheckResult, call_answer, check_close, checker, failed, passed
 
 __all__ = [
     "XAVIER_CASES",
@@ -43,6 +43,7 @@ def _mistake(got, fan_in, fan_out, g) -> str:
     return "std = gain · √(2 / (fan_in + fan_out))"
 
 
+@checker
 def check_xavier_std(fn) -> CheckResult:
     """Check `fn(fan_in, fan_out, gain)` against the Xavier standard deviation.
 
@@ -95,6 +96,7 @@ def relu_depth_std(depth: int, scale: float, input_std: float = 1.0) -> float:
 RELU_CASES = ((10, 1.0), (10, math.sqrt(2.0)), (5, 2.0), (20, 1.0))
 
 
+@checker
 def check_relu_depth_std(fn) -> CheckResult:
     """Check `fn(depth, scale)`, the root mean square of ReLU activations after `depth` layers.
 

@@ -12,8 +12,8 @@ from typing import Callable
 import jax
 import numpy as np
 
-from lesson_lib import data, diagnostics, nets
-from lesson_lib.exercises import CheckResult, call_for_number, failed, passed
+from lesson_lib import _checks, data, diagnostics, nets
+from lesson_lib.exercises import CheckResult, call_for_number, check_xy, checker, failed, passed
 
 __all__ = ["reference_max_stable_lr", "check_max_stable_lr"]
 
@@ -26,24 +26,26 @@ _CASES = (
 )
 
 
-def _datasets(depth: int):
+def _datasets():
     for case in _CASES:
         x, y = data.linear_regression_data(
-            jax.random.key(case["seed"]), n=case["n"], slope=case["slope"], noise=case["noise"])
+            case["n"], slope=case["slope"], noise=case["noise"], key=jax.random.key(case["seed"]))
         if case["seed"] == 1:
             x = 1.7 * x  # a wider input spread, so mean(x²) is far from 1
         yield x, y
 
 
-def reference_max_stable_lr(x, y, depth: int = 1) -> float:
-    """`diagnostics.max_stable_lr` of the narrow net's loss at its balanced minimum.
+def reference_max_stable_lr(depth: int, x, y) -> float:
+    """`diagnostics.max_stable_lr` of the depth-`depth` narrow net's loss at its balanced minimum.
 
     Example:
       >>> import jax.numpy as jnp
       >>> x = jnp.array([1.0, -1.0]); y = 3.0 * x
-      >>> round(reference_max_stable_lr(x, y, depth=1), 6)
+      >>> round(reference_max_stable_lr(1, x, y), 6)
       1.0
     """
+    nets.check_depth(depth)
+    check_xy(x, y)
     return diagnostics.max_stable_lr(nets.narrow_loss_on(x, y), nets.balanced_minimum(x, y, depth))
 
 
@@ -60,7 +62,8 @@ def _slips(x, y, depth: int) -> dict[str, float]:
     }
 
 
-def check_max_stable_lr(fn: Callable, depth: int = 1) -> CheckResult:
+@checker
+def check_max_stable_lr(fn: Callable, *, depth: int = 1) -> CheckResult:
     """Check `fn(x, y)`: the largest stable learning rate of a depth-`depth` narrow net at its minimum.
 
     Depth 1 is plain linear regression, whose loss is a parabola in `w`;
@@ -70,13 +73,12 @@ def check_max_stable_lr(fn: Callable, depth: int = 1) -> CheckResult:
       >>> check_max_stable_lr(lambda x, y: 1 / float((x ** 2).mean())).passed
       True
     """
-    if depth not in (1, 2):
-        raise ValueError(f"depth must be 1 or 2 for this exercise, got {depth!r}")
-    for x, y in _datasets(depth):
+    depth = _checks.integer("depth", depth, 1, 2)
+    for x, y in _datasets():
         got, problem = call_for_number(fn, x, y)
         if problem is not None:
             return problem
-        expected = reference_max_stable_lr(x, y, depth)
+        expected = reference_max_stable_lr(depth, x, y)
         if np.isclose(got, expected, rtol=1e-3):
             continue
         hint = next((text for text, value in _slips(x, y, depth).items()

@@ -18,8 +18,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from lesson_lib import _checks
-from lesson_lib.data import linear_regression_data
-from lesson_lib.exercises import CheckResult, call_answer, check_close, failed, passed
+from lesson_lib.exercises import (CheckResult, call_answer, check_close, check_xy, checker, failed,
+                                  lesson_data_or, passed)
 from lesson_lib.nets import narrow_loss
 
 __all__ = ["CHECK_POINTS", "reference_grad", "check_grad_w"]
@@ -30,17 +30,6 @@ __all__ = ["CHECK_POINTS", "reference_grad", "check_grad_w"]
 CHECK_POINTS = ((0.5, -1.0), (1.5, 0.3), (-2.0, 1.2), (0.0, 0.7), (1.2, 1.9))
 
 _FORMULA = "dL/dw1 = -2·mean(x·(y - w1·w2·x))·w2, and dL/dw2 the same with w1 in place of w2"
-
-
-def _check_data(x, y) -> None:
-    """ValueError unless x and y are non-empty arrays of finite numbers of the same shape."""
-    _checks.same_shape(x, y)
-    for name, value in (("x", x), ("y", y)):
-        array = np.asarray(value, dtype=float)
-        if array.size == 0:
-            raise ValueError(f"{name} must be a non-empty array of examples, got an empty one")
-        if not np.all(np.isfinite(array)):
-            raise ValueError(f"{name} must contain only finite numbers (no NaN or inf)")
 
 
 def reference_grad(w1: float, w2: float, x, y) -> np.ndarray:
@@ -54,7 +43,7 @@ def reference_grad(w1: float, w2: float, x, y) -> np.ndarray:
     """
     _checks.finite_float("w1", w1)
     _checks.finite_float("w2", w2)
-    _check_data(x, y)
+    check_xy(x, y)
     w = jnp.array([w1, w2], dtype=jnp.float32)
     return np.asarray(jax.grad(narrow_loss)(w, jnp.asarray(x), jnp.asarray(y)), dtype=float)
 
@@ -76,14 +65,16 @@ def _diagnose(got, expected, n) -> str:
     return "Work it out with the chain rule: " + _FORMULA + "."
 
 
+@checker
 def check_grad_w(grad_w: Callable, x=None, y=None) -> CheckResult:
     """Check a learner's `grad_w(w1, w2, x, y) -> (dL/dw1, dL/dw2)` against `jax.grad`.
 
-    Tries every point of `CHECK_POINTS` on the data `(x, y)` (default: the
-    lesson's `linear_regression_data(jax.random.key(0))`). Whatever the learner's
-    function does, this never raises: the returned message says what was
-    expected, what came back, and a hint. (Bad *data* — empty, NaN or inf, or
-    `x` and `y` of different shapes — is a ValueError.)
+    Tries every point of `CHECK_POINTS` on the data `(x, y)`: both given, or
+    neither for the lesson's `linear_regression_data(key=jax.random.key(0))`.
+    This never raises: whatever the learner's function does, the message says
+    what was expected, what came back, and a hint; a wrong call (only `x`, data
+    that are empty, NaN or inf, `x` and `y` of different shapes) is a failed
+    result naming the argument.
 
     Example:
       >>> import numpy as np
@@ -94,12 +85,10 @@ def check_grad_w(grad_w: Callable, x=None, y=None) -> CheckResult:
       ✅ Correct: your gradient matches jax.grad at 5 points.
       >>> bool(check_grad_w(lambda w1, w2, x, y: (w2, w1)))
       False
+      >>> check_grad_w(grad_w, np.ones(3))
+      ❌ This check cannot run: x and y must be given together (or neither, for the lesson's data), got only x.
     """
-    if x is None and y is None:
-        x, y = linear_regression_data(jax.random.key(0))
-    elif x is None or y is None:
-        raise ValueError("x and y must be given together (or neither, for the lesson's data)")
-    _check_data(x, y)
+    x, y = lesson_data_or(x, y)
     x_np, y_np = np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.float32)
     got_rows, expected_rows = [], []
     for w1, w2 in CHECK_POINTS:

@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lesson_lib import _checks, optim
-from lesson_lib.exercises import CheckResult, call_answer, check_close, failed, passed
+from lesson_lib.exercises import CheckResult, call_answer, check_close, checker, failed, passed
 from lesson_lib.train import optimize
 
 __all__ = ["check_momentum_step", "check_adam_step"]
@@ -43,19 +43,16 @@ def _compare(path, expected, what, hint) -> CheckResult:
 
 def _check_rates(**values):
     for name, value in values.items():
-        if name in ("lr",):
+        if name == "lr":
             _checks.positive_float(name, value)
         elif name == "eps":
-            _checks.finite_float(name, value)
-            if float(value) < 0:
-                raise ValueError(f"eps must be a finite number >= 0, got {value!r}")
+            _checks.number(name, value, low=0.0)
         else:
-            _checks.finite_float(name, value)
-            if not 0.0 <= float(value) < 1.0:
-                raise ValueError(f"{name} must be a number in [0, 1), got {value!r}")
+            _checks.number(name, value, low=0.0, high=1.0, high_open=True)
 
 
-def check_momentum_step(momentum_step, lr: float = 0.05, mu: float = 0.9) -> CheckResult:
+@checker
+def check_momentum_step(momentum_step, *, lr: float = 0.05, mu: float = 0.9) -> CheckResult:
     """Check `momentum_step(theta, v, g, lr, mu) -> (theta_new, v_new)`.
 
     Expected: `v_new = mu·v + g`, `theta_new = theta − lr·v_new` (v starts at 0).
@@ -63,9 +60,8 @@ def check_momentum_step(momentum_step, lr: float = 0.05, mu: float = 0.9) -> Che
     `theta_new = theta + v_new`, moves θ identically under this constant rate;
     the checker recognises it by its velocity and says so.
 
-    Raises:
-      ValueError: for a learning rate that is not a finite number > 0, or a
-        `mu` outside [0, 1) (the checker's own arguments, not the answer's).
+    Never raises: a learning rate that is not a finite number > 0 or a `mu`
+    outside [0, 1) is a failed result naming the argument.
 
     Example:
       >>> def momentum_step(theta, v, g, lr, mu):
@@ -113,7 +109,8 @@ def check_momentum_step(momentum_step, lr: float = 0.05, mu: float = 0.9) -> Che
     )
 
 
-def check_adam_step(adam_step, lr: float = 0.1, b1: float = 0.9, b2: float = 0.999,
+@checker
+def check_adam_step(adam_step, *, lr: float = 0.1, b1: float = 0.9, b2: float = 0.999,
                     eps: float = 1e-8) -> CheckResult:
     """Check `adam_step(theta, m, s, g, t, lr, b1, b2, eps) -> (theta_new, m_new, s_new)`.
 
@@ -121,9 +118,9 @@ def check_adam_step(adam_step, lr: float = 0.1, b1: float = 0.9, b2: float = 0.9
     `s = b2·s + (1−b2)·g²`, `m̂ = m/(1−b1ᵗ)`, `ŝ = s/(1−b2ᵗ)`,
     `theta_new = theta − lr·m̂/(sqrt(ŝ) + eps)` (m and s start at 0).
 
-    Raises:
-      ValueError: for a learning rate that is not a finite number > 0, `b1`
-        or `b2` outside [0, 1), or a negative or non-finite `eps`.
+    Never raises: a learning rate that is not a finite number > 0, `b1` or
+    `b2` outside [0, 1), or a negative or non-finite `eps` is a failed result
+    naming the argument.
 
     Example:
       >>> import numpy as np

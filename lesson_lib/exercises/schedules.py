@@ -11,7 +11,7 @@ the answer goes wrong, with a hint.
 import numpy as np
 
 from lesson_lib import diagnostics, schedules
-from lesson_lib.exercises import CheckResult, call_answer, failed, passed
+from lesson_lib.exercises import CheckResult, call_answer, checker, failed, passed
 
 __all__ = ["TRIANGULAR_CASES", "check_triangular", "check_smoothing"]
 
@@ -31,6 +31,7 @@ def _triangular_hint(t, base_lr, max_lr, size, got):
             "2·step_size_up steps (try the position t % (2·step_size_up)).")
 
 
+@checker
 def check_triangular(fn) -> CheckResult:
     """Check `fn(step, base_lr, max_lr, step_size_up)` against the library's triangular cycle.
 
@@ -60,6 +61,7 @@ def check_triangular(fn) -> CheckResult:
     return passed("Correct: your triangular schedule matches the library at every step tried.")
 
 
+@checker
 def check_smoothing(fn) -> CheckResult:
     """Check `fn(losses, beta) -> smoothed` against the bias-corrected moving average.
 

@@ -11,7 +11,7 @@ from typing import Callable
 import numpy as np
 
 from lesson_lib import search
-from lesson_lib.exercises import CheckResult, call_answer, failed, passed
+from lesson_lib.exercises import CheckResult, call_answer, checker, failed, passed
 
 __all__ = ["reference_log_uniform", "check_log_uniform"]
 
@@ -41,6 +41,7 @@ def _slips(u, low, high) -> dict:
         }
 
 
+@checker
 def check_log_uniform(fn: Callable) -> CheckResult:
     """Check `fn(u, low, high)`: log-uniform samples from uniform `u` (an array in [0, 1]).
 
