@@ -204,3 +204,27 @@ def test_loss_on_fixed_data_refuses_non_finite_data():
 
     with pytest.raises(ValueError, match="y must contain only finite numbers"):
         nets.narrow_loss_on(jnp.ones(3), jnp.array([1.0, float("inf"), 0.0]))
+
+
+def test_narrow_loss_object_equals_the_numpy_reference_and_is_data():
+    from references import narrow_loss as numpy_narrow_loss
+
+    x, y = np.linspace(-1, 1, 9), 2.0 * np.linspace(-1, 1, 9) + 0.1
+    loss = nets.narrow_loss_on(x, y)
+    for w in ([1.0, 2.0], [0.3, -0.7, 1.1]):
+        assert float(loss(jnp.array(w))) == pytest.approx(numpy_narrow_loss(w, x, y), rel=1e-6)
+    leaves, treedef = jax.tree.flatten(loss)
+    assert len(leaves) == 2 and treedef == jax.tree.structure(nets.narrow_loss_on(x * 3, y))
+    assert repr(loss) == "NarrowLoss(x: float64[9], y: float64[9])"
+
+
+def test_a_jitted_function_of_a_narrow_loss_compiles_once_for_new_data():
+    grad_at = jax.jit(lambda loss, w: jax.grad(loss)(w))
+    x = np.linspace(-1, 1, 8)
+    grad_at(nets.narrow_loss_on(x, x), jnp.ones(2))
+    with count_compilations() as count:
+        g = grad_at(nets.narrow_loss_on(x, -x), jnp.ones(2))
+    assert count.compiles == 0
+    from references import narrow_grad
+
+    np.testing.assert_allclose(g, narrow_grad([1.0, 1.0], x, -x), rtol=1e-5)
