@@ -97,7 +97,7 @@ def test_a_move_is_fast(playground):
 def test_errors_are_shown_not_raised(digits):
     pg = BabysittingPlayground(digits, steps=20)
 
-    def broken(**values):
+    def broken(*result, **values):
         raise RuntimeError("boom")
 
     pg.draw = broken
@@ -110,7 +110,7 @@ def test_errors_are_shown_not_raised(digits):
 @pytest.mark.parametrize("kwargs, name", [
     (dict(lr=20.0), "lr"), (dict(lr=float("nan")), "lr"), (dict(scale=0.0), "scale"),
     (dict(l2=-0.1), "l2"), (dict(steps=30), "steps"), (dict(every=0), "every"),
-    (dict(batch_size=0), "batch_size"), (dict(seed=-1), "seed")])
+    (dict(batch_size=0), "batch_size"), (dict(key=0), "key")])
 def test_bad_arguments_are_refused(digits, kwargs, name):
     with pytest.raises(ValueError, match=name):
         BabysittingPlayground(digits, **kwargs)

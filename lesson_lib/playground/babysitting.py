@@ -14,12 +14,12 @@ chunk by chunk: display it, then pass its `update` as `on_chunk`.
 
 from typing import Callable
 
+import ipywidgets as widgets
 import jax
 import numpy as np
 
 from lesson_lib import _checks, mlp, monitor, optim
-from lesson_lib.playground.base import Playground, float_slider, log_slider
-from lesson_lib.playground.canvas import LiveCanvas
+from lesson_lib.playground.base import Playground, float_slider, log_slider, two_keys
 from lesson_lib.plots.monitor import Dashboard
 
 __all__ = ["BabysittingPlayground", "LiveDashboard", "status_line", "ratios_verdict", "SIZES", "scaled_params"]
@@ -70,7 +70,7 @@ def ratios_verdict(ratios: dict) -> str:
     return "healthy"
 
 
-class LiveDashboard:
+class LiveDashboard(Playground):
     """The dashboard of a run as a live widget that follows the run chunk by chunk.
 
     Args:
@@ -81,10 +81,10 @@ class LiveDashboard:
         follows, and the "train again" button reruns it with new mini-batches.
       title: the figure's title.
 
-    Without `run_fn`, pass `update` yourself as `on_chunk`.
+    Without `run_fn`, pass `update` yourself as `on_chunk`. A playground
+    without controls: errors of the button's run are shown under the plot.
 
     Example:
-      >>> import matplotlib; matplotlib.use("Agg")
       >>> live = LiveDashboard(400, title="a run")
       >>> live.frames
       0
@@ -92,28 +92,22 @@ class LiveDashboard:
 
     def __init__(self, steps: int, run_fn: Callable | None = None, *, layers: int = len(SIZES) - 1,
                  title: str = "Training run"):
-        import ipywidgets as widgets
-
         if run_fn is not None and not callable(run_fn):
             raise ValueError(f"run_fn must be a function (key, on_chunk=...) -> Record, got {run_fn!r}")
         self.dashboard = Dashboard(steps, layers=layers, title=title)
-        self.fig = self.dashboard.fig
-        self.canvas = LiveCanvas(self.fig, self.dashboard.artists)
-        self.frames = 0
-        self.runs = 0
-        self.record = None
-        self.last_error = None
-        self._run_fn = run_fn
-        self.status = widgets.Label()
-        self.errors = widgets.Output()
+        super().__init__(fig=self.dashboard.fig, artists=self.dashboard.artists)
+        self.frames, self.runs, self.record, self._run_fn = 0, 0, None, run_fn
         self.button = widgets.Button(description="train again (new batches)",
                                      layout={"width": "auto"}, disabled=run_fn is None)
-        self.button.on_click(self._on_click)
+        self.button.on_click(self.action(self._train_again, failure="This run failed"))
+
+    def draw(self):
+        """Nothing to draw until a run reports (see `update`)."""
 
     def update(self, record: monitor.Record):
         """Show the record so far (a callback for `train_monitored(..., on_chunk=...)`)."""
         self.dashboard.update(record)
-        self.canvas.update()
+        self.show()
         self.frames += 1
         ratios = ", ".join(f"{k} {v:.0e}" for k, v in record.weight_ratio().items())
         self.status.value = (f"step {record.steps}: train acc {record.train_acc[-1]:.2f}, "
@@ -127,37 +121,32 @@ class LiveDashboard:
         self.runs += 1
         return self.record
 
-    def _on_click(self, _button):
-        import traceback
+    def _train_again(self):
+        self.status.value = "training with new mini-batches…"
+        self.dashboard.clear()  # at once: the old run disappears, the new one grows in its place
+        self.show()
+        self.train(jax.random.key(1000 + self.runs))
 
-        try:
-            self.status.value = "training with new mini-batches…"
-            self.dashboard.clear()  # at once: the old run disappears, the new one grows in its place
-            self.canvas.update()
-            self.train(jax.random.key(1000 + self.runs))
-        except Exception as error:  # shown to the learner
-            self.last_error = error
-            self.errors.outputs = ()
-            self.errors.append_stderr(f"This run failed: {type(error).__name__}: {error}\n\n"
-                                      + traceback.format_exc())
-        else:
-            self.last_error = None
-            self.errors.outputs = ()
+    def control_rows(self):
+        """The "train again" button, when there is a run to repeat."""
+        return [self.button] if self._run_fn is not None else []
 
     @property
-    def widget(self):
-        import ipywidgets as widgets
+    def description(self) -> str:
+        return "A live dashboard of a training run. (Run the notebook to watch it.)"
 
-        rows = [self.button] if self._run_fn is not None else []
-        return widgets.VBox([*rows, self.status, self.canvas, self.errors])
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        import base64
-
-        bundle = dict(self.widget._repr_mimebundle_(include=include, exclude=exclude) or {})
-        bundle["image/png"] = base64.b64encode(self.canvas.png()).decode("ascii")
-        bundle["text/plain"] = "A live dashboard of a training run. (Run the notebook to watch it.)"
-        return bundle
+def _check_settings(steps, every, batch_size, lr, scale, l2) -> None:
+    _checks.int_in_range("every", every, 1)
+    _checks.int_in_range("steps", steps, every)
+    if steps % every:
+        raise ValueError(f"steps must be a multiple of every ({every}), got {steps}")
+    _checks.int_in_range("batch_size", batch_size, 1)
+    for name, value, (low, high) in (("lr", lr, LR_RANGE), ("scale", scale, SCALE_RANGE),
+                                     ("l2", l2, L2_RANGE)):
+        _checks.finite_float(name, value)
+        if not low <= float(value) <= high:
+            raise ValueError(f"{name} must lie in [{low}, {high}], got {value!r}")
 
 
 class BabysittingPlayground(Playground):
@@ -170,7 +159,9 @@ class BabysittingPlayground(Playground):
       every: steps between accuracy checks.
       batch_size: examples per step.
       lr, scale, l2: the controls' starting values.
-      seed: seeds the initial weights and the mini-batches (the same for every move).
+      key: a `jax.random` key, split into one for the initial weights and one
+        for the mini-batches, the same for every move (default: the lesson's,
+        weights from `key(0)` and batches from `key(1)`).
 
     Attributes (besides `Playground`'s):
       record: the current run's `monitor.Record`.
@@ -179,21 +170,11 @@ class BabysittingPlayground(Playground):
 
     def __init__(self, digits: monitor.Digits | None = None, *, steps: int = 160, every: int = 20,
                  batch_size: int = 32, lr: float = 0.1, scale: float = 1.0, l2: float = 0.0,
-                 seed: int = 0):
-        _checks.int_in_range("every", every, 1)
-        _checks.int_in_range("steps", steps, every)
-        if steps % every:
-            raise ValueError(f"steps must be a multiple of every ({every}), got {steps}")
-        _checks.int_in_range("batch_size", batch_size, 1)
-        for name, value, (low, high) in (("lr", lr, LR_RANGE), ("scale", scale, SCALE_RANGE),
-                                         ("l2", l2, L2_RANGE)):
-            _checks.finite_float(name, value)
-            if not low <= float(value) <= high:
-                raise ValueError(f"{name} must lie in [{low}, {high}], got {value!r}")
-        _checks.int_in_range("seed", seed, 0)
+                 key=None):
+        _check_settings(steps, every, batch_size, lr, scale, l2)
+        init_key, self._key = two_keys(key)
         self.digits = digits if digits is not None else monitor.load_digits_split()
-        self._base = mlp.init_mlp(jax.random.key(seed), SIZES)
-        self._key = jax.random.key(seed + 1)
+        self._base = mlp.init_mlp(init_key, SIZES)
         self._run_kwargs = dict(data=(self.digits.x, self.digits.y),
                                 val=(self.digits.x_val, self.digits.y_val), every=int(every),
                                 batch_size=int(batch_size), histograms=True)
@@ -202,13 +183,11 @@ class BabysittingPlayground(Playground):
         self.dashboard = Dashboard(self._steps, layers=len(SIZES) - 1,
                                    title=f"A {'–'.join(map(str, SIZES))} tanh network on the digits, "
                                          f"{steps} steps of batch {batch_size}")
-        controls = {
+        super().__init__({
             "lr": log_slider("learning rate", lr, *LR_RANGE),
-            "scale": log_slider("init scale", scale, *SCALE_RANGE),
+            "scale": log_slider("init scale", scale, *SCALE_RANGE, readout_format=".2g"),
             "l2": float_slider("L2 strength", l2, *L2_RANGE, 0.005, readout_format=".3f"),
-        }
-        controls["scale"].readout_format = ".2g"
-        super().__init__(self.dashboard.fig, controls, artists=self.dashboard.artists)
+        }, fig=self.dashboard.fig, artists=self.dashboard.artists)
 
     def run(self, lr: float, scale: float, l2: float) -> monitor.Record:
         """Train with these settings and return the `Record` (no drawing)."""
@@ -216,7 +195,10 @@ class BabysittingPlayground(Playground):
             scaled_params(self._base, float(scale)), optim.make("sgd", learning_rate=float(lr)),
             self._steps, key=self._key, l2=float(l2), **self._run_kwargs)
 
-    def draw(self, lr, scale, l2):
-        self.record = self.run(lr, scale, l2)
-        self.dashboard.update(self.record)
-        self.status.value = status_line(float(lr), float(scale), float(l2), self.record)
+    def compute(self, lr, scale, l2):
+        return self.run(lr, scale, l2)
+
+    def draw(self, record, lr, scale, l2):
+        self.record = record
+        self.dashboard.update(record)
+        return status_line(float(lr), float(scale), float(l2), record)

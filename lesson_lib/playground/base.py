@@ -73,12 +73,13 @@ from collections import OrderedDict
 
 import ipywidgets as widgets
 import jax
+import jax.numpy
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from lesson_lib.playground.canvas import LiveCanvas
 
-__all__ = ["setup_notebook", "log_slider", "float_slider", "int_slider", "dropdown", "figure",
+__all__ = ["setup_notebook", "log_slider", "float_slider", "int_slider", "dropdown", "figure", "two_keys",
            "Playground", "MAX_WIDTH"]
 
 MAX_WIDTH = 7.4
@@ -138,7 +139,8 @@ def log_slider(description: str, value: float, low: float, high: float, **kwargs
 
     return widgets.FloatLogSlider(
         value=value, base=10, min=math.log10(low), max=math.log10(high),
-        step=kwargs.pop("step", 0.01), description=description, readout_format=".2e",
+        step=kwargs.pop("step", 0.01), description=description,
+        readout_format=kwargs.pop("readout_format", ".2e"),
         continuous_update=True, style={"description_width": "initial"}, **kwargs,
     )
 
@@ -186,6 +188,25 @@ def figure(figsize=(MAX_WIDTH, 3.5), *, layout="constrained", **kwargs) -> Figur
     fig = Figure(figsize=(width, height), layout=layout, **kwargs)
     FigureCanvasAgg(fig)
     return fig
+
+
+def two_keys(key=None) -> tuple:
+    """Two `jax.random` keys for a playground's two random parts (e.g. its data and its batches).
+
+    Without `key`, the lessons' pair `(key(0), key(1))`; with one, `jax.random.split(key)`.
+    Anything but a `jax.random.key(...)` is refused with a ValueError naming `key`.
+
+    Example:
+      >>> first, second = two_keys()
+      >>> bool((jax.random.key_data(second) == jax.random.key_data(jax.random.key(1))).all())
+      True
+    """
+    if key is None:
+        return jax.random.key(0), jax.random.key(1)
+    if not (isinstance(key, jax.Array) and jax.numpy.issubdtype(key.dtype, jax.dtypes.prng_key)):
+        raise ValueError(f"key must be a jax.random.key(...), got {key!r}")
+    first, second = jax.random.split(key)
+    return first, second
 
 
 class _DrawsAfterInit(type):

@@ -24,7 +24,9 @@ from lesson_lib.courses import (
     shuffled_indices,
 )
 from lesson_lib.data import linear_regression_data
-from lesson_lib.playground.base import Playground, dropdown, float_slider, int_slider, log_slider
+from lesson_lib.playground.base import (
+    Playground, dropdown, float_slider, int_slider, log_slider, two_keys,
+)
 from lesson_lib.plots import draw_landscape, format_lr, log_levels
 from lesson_lib.train import first_step_below, optimize
 
@@ -256,11 +258,7 @@ class MiniBatchPlayground(Playground):
     def __init__(self, n: int = 64, steps: int = 100, *, key=None):
         _checks.int_in_range("n", n, 2)
         _checks.int_in_range("steps", steps, 1)
-        if key is not None and not (isinstance(key, jax.Array)
-                                    and jnp.issubdtype(key.dtype, jax.dtypes.prng_key)):
-            raise ValueError(f"key must be a jax.random.key(...), got {key!r}")
-        data_key, self.key = ((jax.random.key(0), jax.random.key(1)) if key is None
-                              else jax.random.split(key))
+        data_key, self.key = two_keys(key)
         self.n, self.steps = int(n), int(steps)
         self.x, self.y = linear_regression_data(data_key, n=self.n, slope=2.0, noise=0.5)
         self.y = self.y + 1.0  # an intercept, so both parameters matter
