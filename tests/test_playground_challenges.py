@@ -1,0 +1,134 @@
+"""Lesson 12 playgrounds: every control changes the drawing, no slider recompiles, errors are shown."""
+
+import numpy as np
+import pytest
+
+from lesson_lib.compilation import count_compilations
+from lesson_lib.playground.challenges import (
+    ClippingPlayground, ConditionPlayground, SwarmPlayground, condition_start,
+)
+from lesson_lib.plots.challenges import MAX_WIDTH
+
+
+@pytest.fixture(scope="module")
+def bowl():
+    return ConditionPlayground()
+
+
+@pytest.fixture(scope="module")
+def cliff():
+    return ClippingPlayground()
+
+
+@pytest.fixture(scope="module")
+def flock():
+    return SwarmPlayground(max_particles=12, steps=10)
+
+
+def snapshot(pg):
+    return [np.array(artist.get_xydata() if hasattr(artist, "get_xydata") else artist.get_data(),
+                     dtype=float) for artist in pg.canvas.artists]
+
+
+def changes(pg, **values):
+    before = snapshot(pg)
+    pg.set(**values)
+    after = snapshot(pg)
+    assert pg.last_error is None, pg.last_error
+    return any(a.shape != b.shape or not np.allclose(a, b, equal_nan=True) for a, b in zip(before, after))
+
+
+def test_condition_controls_change_the_drawing(bowl):
+    assert changes(bowl, kappa=300.0)
+    assert changes(bowl, lr=0.004)
+
+
+def test_condition_status_against_the_stability_limit(bowl):
+    bowl.set(kappa=100.0, lr=0.019)
+    assert "< 2/κ = 2.0e-02" in bowl.status.value and "first step raises the loss: no" in bowl.status.value
+    bowl.set(lr=0.03)
+    assert "diverged at step" in bowl.status.value and "raises the loss: yes" in bowl.status.value
+    bowl.set(kappa=1.0, lr=0.5)
+    assert "loss ≤ 0.001 after 5 steps" in bowl.status.value  # loss 1 · (1 − 0.5)^(2k) ≤ 1e-3 from k = 5
+
+
+def test_condition_start_holds_equal_losses():
+    start = condition_start(400.0)
+    assert 0.5 * start[0] ** 2 == pytest.approx(0.5 * 400.0 * start[1] ** 2)
+
+
+def test_clipping_controls_change_the_drawing(cliff):
+    assert changes(cliff, mode="none")
+    assert changes(cliff, mode="value")
+    assert changes(cliff, mode="norm", threshold=0.1)
+    assert changes(cliff, lr=0.1)
+
+
+def test_clipping_bounds_the_longest_step(cliff):
+    cliff.set(mode="norm", threshold=0.5, lr=0.3)
+    assert cliff.longest_step == pytest.approx(0.15, abs=1e-4)
+    cliff.set(mode="none")
+    assert cliff.longest_step > 5
+
+
+def test_swarm_controls_change_the_drawing(flock):
+    assert changes(flock, n_particles=5)
+    assert changes(flock, inertia=0.2)
+    assert changes(flock, c1=0.5)
+    assert changes(flock, c2=2.5)
+    assert changes(flock, step=3)
+
+
+def test_swarm_draws_only_the_active_particles(flock):
+    flock.set(n_particles=4, step=2)
+    assert len(flock.particles.get_xdata()) == 4
+    assert "4 particles" in flock.status.value and "step 2" in flock.status.value
+
+
+@pytest.mark.parametrize("name", ["bowl", "cliff", "flock"])
+def test_no_recompilation_over_every_control(name, request):
+    pg = request.getfixturevalue(name)
+    moves = {
+        "bowl": [dict(kappa=k, lr=lr) for k in (1.0, 37.0, 999.0) for lr in (0.001, 0.05, 0.9)],
+        "cliff": [dict(mode=m, threshold=t, lr=lr) for m in ("none", "norm", "value")
+                  for t in (0.01, 3.0, 100.0) for lr in (0.02, 0.5)],
+        "flock": [dict(n_particles=n, inertia=w, c1=c, c2=3.0 - c, step=s)
+                  for n in (2, 7, 12) for w in (0.0, 1.2) for c in (0.0, 2.0) for s in (0, 10)],
+    }[name]
+    pg.set(**moves[0])
+    with count_compilations() as count:
+        for values in moves:
+            pg.set(**values)
+    assert count.compiles == 0
+    assert pg.last_error is None
+
+
+def test_errors_are_shown_not_raised():
+    pg = ConditionPlayground(steps=5)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    pg.draw = broken
+    pg.set(kappa=2.0)
+    assert isinstance(pg.last_error, RuntimeError)
+    assert any("boom" in out.get("text", "") for out in pg.errors.outputs)
+
+
+@pytest.mark.parametrize("make, name", [
+    (lambda: ConditionPlayground(steps=0), "steps"),
+    (lambda: ClippingPlayground(threshold=-1.0), "threshold"),
+    (lambda: SwarmPlayground(max_particles=1), "max_particles"),
+    (lambda: SwarmPlayground(seed=-1), "seed"),
+])
+def test_bad_arguments(make, name):
+    with pytest.raises(ValueError, match=name):
+        make()
+
+
+def test_figures_fit_and_describe_themselves(bowl, cliff, flock):
+    for pg in (bowl, cliff, flock):
+        width, height = pg.fig.get_size_inches()
+        assert width <= MAX_WIDTH and height <= 5
+        bundle = pg._repr_mimebundle_()
+        assert "image/png" in bundle and "Run the notebook" in bundle["text/plain"]
