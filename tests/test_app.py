@@ -81,3 +81,10 @@ def test_app_slider_changes_its_plot_and_no_error_shows(page, app_server, notebo
     assert not [e for e in ERROR_TEXT if e in text], text[-2000:]
     assert page.locator(".jp-InputArea-editor, .jp-CodeMirrorEditor").count() == 0, "code shown in the app"
     assert "import jax" not in text
+
+
+def test_app_tree_lists_every_lesson(page, app_server):
+    url, _ = app_server
+    page.goto(f"{url}/voila/tree?token={TOKEN}")
+    for notebook in APPS:
+        page.get_by_text(notebook).first.wait_for(state="visible", timeout=30_000)
