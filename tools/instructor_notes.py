@@ -172,4 +172,42 @@ NOTES = {
             "Tuning on the test set is fine once (it is not: keep a test set no step of the tuning touches).",
         ],
     },
+    "11": {
+        "homework": [],
+        "questions": [
+            ("As $\\lambda$ grows, which penalty sets coefficients exactly to zero, and why?",
+             "L1: its constant pull beats a small gradient; L2's pull shrinks with the weight, so it only shrinks."),
+            ("Why does inverted dropout divide by $1-p$ in training, and what does it do at evaluation?",
+             "it keeps each unit's expected input unchanged; at evaluation it does nothing, the full network "
+             "stands in for the average of the thinned ones."),
+            ("Can batch norm force a unit into a shape the network does not want?",
+             "no: $\\gamma = \\sigma$, $\\beta = \\mu$ give $z$ back; it reparametrises, and trains faster."),
+            ("Why is 5-fold cross-validation steadier than one 80/20 split?",
+             "every example is validated once and five estimates are averaged, at five times the cost."),
+        ],
+        "misconceptions": [
+            "Dropout stays on at evaluation (it must be switched off; the scaling was done in training).",
+            "Batch norm uses batch statistics at evaluation too (it uses the running ones).",
+            "An ensemble of copies of one network helps (they must be independently initialised or trained).",
+            "Early stopping at the first rise of the validation loss (use a patience longer than its noise).",
+        ],
+    },
+    "12": {
+        "homework": [5, 9, 10, 12],
+        "questions": [
+            ("How can a step downhill raise the loss?",
+             "when $\\tfrac12\\varepsilon^2 g^\\top H g > \\varepsilon g^\\top g$: the steep directions cap the rate."),
+            ("Why is Newton's method drawn to saddles while gradient descent leaves them?",
+             "it jumps to where the gradient of the quadratic model vanishes, whatever the curvature's sign."),
+            ("What does clipping change on an ordinary step, and on a cliff?",
+             "nothing on ordinary steps (threshold a little above the typical norm); it caps the catapult."),
+            ("In many dimensions, are high critical points minima?",
+             "rarely: most are saddles, so expect plateaus rather than bad minima."),
+        ],
+        "misconceptions": [
+            "Newton's method is always better (it needs the Hessian, a solve, and likes saddles).",
+            "Invert the Hessian (solve the system instead, and check its condition).",
+            "Bad local minima are what makes deep learning hard (saddles and plateaus are more common).",
+        ],
+    },
 }
