@@ -9,11 +9,21 @@ then, for the first slider of each playground:
   playground's canvas shows other pixels, watched by the page itself (the
   kernel's compute, the websocket both ways, the browser's drawing, all
   included; the test driver's round trips not);
-- frames per second while dragging: the mouse holds the slider's handle and
-  moves every ~16 ms for 2 s; an animation-frame loop in the page counts the
-  frames whose canvas pixels changed.
+- frames per second while dragging: the page itself holds the slider's handle
+  and moves the mouse once per animation frame (60 times a second, as a real
+  mouse's moves reach a page) across the track and back for 2 s, and counts the
+  frames whose canvas pixels changed, and how many distinct slider values the
+  drag crossed (a slider with few steps cannot show more frames than values).
+  The mouse events are made in the page because driving them from here costs a
+  round trip each: under load Playwright's `mouse.move` managed only 8-18 moves
+  a second, so the figure measured the driver, not the playground.
+Beside the lessons: the trivial ipympl playground (the yardstick) and a toy
+`LiveCanvas` whose slider is linked (`LiveCanvas.link`), the harness's ceiling.
 Also: cold start (opening a lesson to its first interactive plot after Run All,
 first open with an empty JAX compilation cache vs second open).
+
+Run one lesson at a time on a busy machine, e.g.
+`python -m benchmarks.bench_browser 03 --ratios 1 --preview-link` (see `--help`).
 """
 
 import json
@@ -27,13 +37,33 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from jupyter_browser import (  # noqa: E402
-    CHROMIUM_ARGS, PLAYGROUND_OUTPUT, ROOT, find_chromium, jupyter_server, key_with_room,
-    open_and_run_all,
+    CHROMIUM_ARGS, PLAYGROUND_OUTPUT, ROOT, drag_in_page, find_chromium, jupyter_server,
+    key_with_room, linked_toy_cells, open_and_run_all, write_notebook,
 )
 
 PRESSES = 15
 DRAG_S = 2.0
 YARDSTICK = "00_yardstick_ipympl.ipynb"
+TOY = "00_toy_linked.ipynb"
+# With --preview-link: a first cell that makes every playground link its controls, as the
+# one line `self.canvas.link(*self.controls.values())` in the Playground base will.
+PREVIEW_LINK = """# benchmark preview: every playground links its controls to its canvas
+from lesson_lib.playground import base as _base
+_meta = type(_base.Playground)
+if _meta is not type:
+    _call = _meta.__call__
+    def _linked_call(cls, *args, **kwargs):
+        self = _call(cls, *args, **kwargs)
+        self.canvas.link(*self.controls.values())
+        return self
+    _meta.__call__ = _linked_call
+else:
+    _init = _base.Playground.__init__
+    def _linked_init(self, *args, **kwargs):
+        _init(self, *args, **kwargs)
+        self.canvas.link(*self.controls.values())
+    _base.Playground.__init__ = _linked_init
+"""
 YARDSTICK_CELLS = [
     "%matplotlib widget\nimport ipywidgets as widgets\nimport matplotlib.pyplot as plt\nimport numpy as np",
     "with plt.ioff():\n    fig, ax = plt.subplots(figsize=(6, 4))\n"
@@ -68,36 +98,25 @@ ARM_JS = f"""(c) => {{
 }}"""
 
 
-COUNT_FRAMES_JS = f"""([c, seconds]) => {{
-  // Starts an animation-frame loop that counts the frames whose canvas pixels changed;
-  // the count lands in window.__framesPerSecond when `seconds` have passed.
-  const hash = {HASH_JS};
-  let last = hash(c), changed = 0;
-  const start = performance.now();
-  window.__framesPerSecond = null;
-  function tick() {{
-    const now = hash(c);
-    if (now !== last) {{ changed += 1; last = now; }}
-    if (performance.now() - start < seconds * 1000) requestAnimationFrame(tick);
-    else window.__framesPerSecond = changed / seconds;
-  }}
-  requestAnimationFrame(tick);
-}}"""
+def _write_toys(folder: Path) -> list[Path]:
+    return [write_notebook(folder / YARDSTICK, YARDSTICK_CELLS),
+            write_notebook(folder / TOY, linked_toy_cells(link=True))]
 
 
-def _write_yardstick(folder: Path) -> None:
-    cells = [{"cell_type": "code", "metadata": {}, "source": src, "outputs": [], "execution_count": None}
-             for src in YARDSTICK_CELLS]
-    notebook = {"cells": cells, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                                            "language": "python"}},
-                "nbformat": 4, "nbformat_minor": 5}
-    (folder / YARDSTICK).write_text(json.dumps(notebook))
+def _with_preview_link(notebook: Path, folder: Path) -> Path:
+    """A copy of `notebook` whose first cell links every playground's controls."""
+    content = json.loads(notebook.read_text())
+    content["cells"].insert(0, {"cell_type": "code", "metadata": {}, "source": PREVIEW_LINK,
+                                "outputs": [], "execution_count": None})
+    copy = folder / notebook.name
+    copy.write_text(json.dumps(content))
+    return copy
 
 
-def _press_latencies(page, handle, canvas) -> list[float]:
+def _press_latencies(page, handle, canvas, presses: int = PRESSES) -> list[float]:
     latencies = []
     handle.focus()
-    for _ in range(PRESSES):
+    for _ in range(presses):
         page.wait_for_timeout(250)
         canvas.evaluate(ARM_JS)
         handle.press(key_with_room(handle, page_keys=True))
@@ -106,24 +125,11 @@ def _press_latencies(page, handle, canvas) -> list[float]:
     return latencies
 
 
-def _drag_fps(page, handle, canvas) -> float:
-    box = handle.bounding_box()
-    track = handle.locator("xpath=ancestor::*[contains(@class,'noUi-target')]").first.bounding_box()
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    left, right = track["x"] + 4, track["x"] + track["width"] - 4
-    page.mouse.move(x, y)
-    page.mouse.down()
-    page.evaluate(COUNT_FRAMES_JS, [canvas.element_handle(), DRAG_S])
-    start, step = time.perf_counter(), 0
-    while time.perf_counter() - start < DRAG_S:
-        step += 1
-        phase = (step * 0.016 / DRAG_S) % 1.0  # sweep across the track and back
-        position = left + (right - left) * (2 * phase if phase < 0.5 else 2 - 2 * phase)
-        page.mouse.move(position, y)
-        time.sleep(0.016)
-    page.mouse.up()
-    page.wait_for_function("() => window.__framesPerSecond !== null", timeout=10_000)
-    return float(page.evaluate("() => window.__framesPerSecond"))
+def _drag(page, handle, canvas) -> dict:
+    """Frames/s with new pixels, distinct slider values/s and mouse moves/s during a drag."""
+    drag = drag_in_page(handle, canvas, DRAG_S)
+    return {"fps": drag["frames"] / DRAG_S, "values": drag["changes"] / DRAG_S,
+            "moves": drag["moves"] / DRAG_S}
 
 
 def _canvas_of(output, yardstick: bool):
@@ -131,7 +137,7 @@ def _canvas_of(output, yardstick: bool):
     return output.locator(selector).first
 
 
-def measure_notebook(context, url: str, notebook: str) -> list[dict]:
+def measure_notebook(context, url: str, notebook: str, presses: int = PRESSES) -> list[dict]:
     page = context.new_page()
     page.set_default_timeout(240_000)
     start = time.perf_counter()
@@ -152,79 +158,129 @@ def measure_notebook(context, url: str, notebook: str) -> list[dict]:
         label = visible[0].locator("xpath=ancestor::*[contains(@class,'widget-slider')]").first \
             .locator(".widget-label").first.inner_text()
         page.wait_for_timeout(1000)
-        latencies = _press_latencies(page, handle, canvas)
-        fps = _drag_fps(page, handle, canvas)
+        latencies = _press_latencies(page, handle, canvas, presses)
+        page.wait_for_timeout(500)
+        drag = _drag(page, handle, canvas)
         rows.append({"notebook": notebook, "playground": index, "slider": label,
                      "median_ms": statistics.median(latencies), "max_ms": max(latencies),
-                     "fps": fps, "ready_s": ready_s})
+                     "fps": drag["fps"], "values_per_s": drag["values"], "moves_per_s": drag["moves"],
+                     "ready_s": ready_s})
     page.close()
     return rows
 
 
-def measure(notebooks: list[str]) -> dict:
+def measure(notebooks: list[str], ratios=(1, 2), *, toys: bool = True, preview_link: bool = False,
+            presses: int = PRESSES) -> dict:
+    """{ratio: rows} for the toys (unless `toys` is False) and `notebooks`, at each pixel ratio."""
     from playwright.sync_api import sync_playwright
 
     results = {}
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
         tmp = Path(tmp)
         (tmp / "extra").mkdir()
-        _write_yardstick(tmp / "extra")
+        extra = _write_toys(tmp / "extra") if toys else []
+        lessons = [ROOT / "notebooks" / n for n in notebooks]
+        if preview_link:
+            extra += [_with_preview_link(n, tmp / "extra") for n in lessons]
         cache = tmp / "jax-cache"
         os.environ["LESSON_LIB_JAX_CACHE"] = str(cache)  # first open: an empty compilation cache
         browser = playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
-        with jupyter_server(notebooks, tmp / "server", "lab", extra=[tmp / "extra" / YARDSTICK]) as url:
-            for ratio in (1, 2):
+        served = [] if preview_link else notebooks
+        with jupyter_server(served, tmp / "server", "lab", extra=extra) as url:
+            for ratio in ratios:
                 context = browser.new_context(viewport={"width": 1280, "height": 800},
                                               device_scale_factor=ratio)
-                for notebook in [YARDSTICK, *notebooks]:
-                    results.setdefault(ratio, []).extend(measure_notebook(context, url, notebook))
+                for notebook in ([YARDSTICK, TOY] if toys else []) + list(notebooks):
+                    results.setdefault(ratio, []).extend(
+                        measure_notebook(context, url, notebook, presses))
                 context.close()
         browser.close()
     return results
 
 
-def _table(rows_1, rows_2) -> str:
-    lines = ["| lesson | playground: first slider | ratio 1: key → pixels (median / max) | ratio 1: drag fps "
-             "| ratio 2: key → pixels (median / max) | ratio 2: drag fps |",
-             "| --- | --- | ---: | ---: | ---: | ---: |"]
-    for a, b in zip(rows_1, rows_2):
-        name = "yardstick: trivial ipympl plot" if a["notebook"] == YARDSTICK else a["notebook"].removesuffix(".ipynb")
-        lines.append(f"| {name} | {a['playground']}: {a['slider']} | {a['median_ms']:.0f} / {a['max_ms']:.0f} ms "
-                     f"| {a['fps']:.0f} | {b['median_ms']:.0f} / {b['max_ms']:.0f} ms | {b['fps']:.0f} |")
+def _name(notebook: str) -> str:
+    return {YARDSTICK: "yardstick: trivial ipympl plot",
+            TOY: "toy: LiveCanvas, slider linked"}.get(notebook, notebook.removesuffix(".ipynb"))
+
+
+def _table(results: dict) -> str:
+    ratios = sorted(results)
+    head = "| lesson | playground: first slider | " + " | ".join(
+        f"ratio {r}: key → pixels (median / max) | ratio {r}: drag fps (values/s)" for r in ratios) + " |"
+    lines = [head, "| --- | --- |" + " ---: | ---: |" * len(ratios)]
+    for rows in zip(*(results[r] for r in ratios)):
+        a = rows[0]
+        cells = " | ".join(f"{b['median_ms']:.0f} / {b['max_ms']:.0f} ms | {b['fps']:.0f} ({b['values_per_s']:.0f})"
+                           for b in rows)
+        lines.append(f"| {_name(a['notebook'])} | {a['playground']}: {a['slider']} | {cells} |")
     return "\n".join(lines) + "\n"
 
 
-def run() -> str:
+def run(notebooks: list[str] | None = None, ratios=(1, 2), *, preview_link: bool = False,
+        presses: int = PRESSES) -> str:
     title = "## In the browser: key press → new pixels, and frames per second while dragging\n\n"
     if find_chromium() is None:
         return title + "Not measured: no Chromium found.\n"
-    notebooks = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
-    results = measure(notebooks)
-    rows_1, rows_2 = results[1], results[2]
-    lessons = [r for r in rows_1 + rows_2 if r["notebook"] != YARDSTICK]
-    yard = [r for r in rows_1 + rows_2 if r["notebook"] == YARDSTICK]
-    worst = max(r["median_ms"] for r in lessons)
-    slowest_fps = min(r["fps"] for r in lessons)
-    cold = {r["notebook"]: r["ready_s"] for r in rows_1}
-    warm = {r["notebook"]: r["ready_s"] for r in rows_2}
+    if notebooks is None:
+        notebooks = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+    results = measure(notebooks, ratios, preview_link=preview_link, presses=presses)
+    every = [r for rows in results.values() for r in rows]
+    lessons = [r for r in every if r["notebook"] not in (YARDSTICK, TOY)]
+    yard = [r for r in every if r["notebook"] == YARDSTICK]
+    lines = [
+        f"- Every lesson playground: worst median key → pixels {max(r['median_ms'] for r in lessons):.0f} ms, "
+        f"lowest drag rate {min(r['fps'] for r in lessons):.0f} frames/s; " if lessons else "- ",
+        "the ipympl yardstick in the same run: "
+        f"{min(r['median_ms'] for r in yard):.0f}–{max(r['median_ms'] for r in yard):.0f} ms, "
+        f"{min(r['fps'] for r in yard):.0f}–{max(r['fps'] for r in yard):.0f} frames/s.\n",
+    ]
+    if len(ratios) > 1:
+        cold = {r["notebook"]: r["ready_s"] for r in results[ratios[0]]}
+        warm = {r["notebook"]: r["ready_s"] for r in results[ratios[1]]}
+        lines.append("- Cold start, opening a lesson to its first interactive plot after Run All (first open "
+                     "with an empty JAX compilation cache → second open): "
+                     + ", ".join(f"{n[:2]} {cold[n]:.0f} → {warm[n]:.0f} s" for n in sorted(cold)
+                                 if n not in (YARDSTICK, TOY)) + ".\n")
+    moves = min(r["moves_per_s"] for r in every)
+    lines.append(f"- The page made at least {moves:.0f} mouse moves a second during every drag"
+                 + (" (below 50: the page itself was starved, so the drag figures are too low)"
+                    if moves < 50 else "") + ".\n")
+    if preview_link:
+        lines.append("- Preview: each lesson ran with a first cell that links every playground's "
+                     "controls (`canvas.link(*controls.values())`).\n")
+    load = os.getloadavg()[0]
     return title + (
         "JupyterLab 4 with this environment's server (TCP_NODELAY on kernel websockets), headless "
-        "Chromium, a 1280 × 800 window, device pixel ratio 1 and 2, this machine's 2 cores shared by "
-        f"server, kernel and browser. Key press → pixels: {PRESSES} PageUp/PageDown presses per "
-        "slider, timed in the page from `keydown` to the first animation frame with new canvas "
-        f"pixels. Drag: {DRAG_S:.0f} s of mouse moves every ~16 ms along the handle's track; frames "
-        "counted in the page. Targets: ≤ 50 ms and ≥ 30 frames/s.\n\n"
-        + _table(rows_1, rows_2) + "\n"
-        f"- Every lesson playground: worst median key → pixels {worst:.0f} ms, lowest drag rate "
-        f"{slowest_fps:.0f} frames/s; the ipympl yardstick in the same run: "
-        f"{min(r['median_ms'] for r in yard):.0f}–{max(r['median_ms'] for r in yard):.0f} ms, "
-        f"{min(r['fps'] for r in yard):.0f}–{max(r['fps'] for r in yard):.0f} frames/s.\n"
-        "- Cold start, opening a lesson to its first interactive plot after Run All (first open "
-        "with an empty JAX compilation cache → second open): "
-        + ", ".join(f"{n[:2]} {cold[n]:.0f} → {warm[n]:.0f} s" for n in sorted(cold) if n != YARDSTICK)
-        + ".\n"
+        f"Chromium, a 1280 × 800 window, device pixel ratio {' and '.join(map(str, ratios))}, this "
+        f"machine's {os.cpu_count()} cores shared by server, kernel and browser (1-minute load "
+        f"average at the end: {load:.1f}). Key press → pixels: {presses} PageUp/PageDown presses "
+        "per slider, timed in the page from `keydown` to the first animation frame with new canvas "
+        f"pixels. Drag: {DRAG_S:.0f} s, one mouse move per animation frame along the handle's track, "
+        "made and counted in the page; in brackets the distinct slider values crossed per second "
+        "(the most frames a drag can show). Targets: ≤ 50 ms and ≥ 30 frames/s.\n\n"
+        + _table(results) + "\n" + "".join(lines)
     )
 
 
+def main(argv=None):
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Key press → pixels and drag frame rates in JupyterLab.")
+    parser.add_argument("lessons", nargs="*", help="lesson notebooks by name or number prefix (e.g. 03 06); "
+                        "default: every lesson")
+    parser.add_argument("--ratios", nargs="+", type=int, default=[1, 2], help="device pixel ratios")
+    parser.add_argument("--presses", type=int, default=PRESSES, help="key presses per slider")
+    parser.add_argument("--preview-link", action="store_true",
+                        help="run each lesson with every playground's controls linked to its canvas")
+    parser.add_argument("--json", action="store_true", help="print the raw rows as JSON")
+    args = parser.parse_args(argv)
+    every = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
+    chosen = [n for n in every if any(n.startswith(prefix) for prefix in args.lessons)] if args.lessons else every
+    if args.json:
+        print(json.dumps(measure(chosen, args.ratios, preview_link=args.preview_link, presses=args.presses)))
+    else:
+        print(run(chosen, args.ratios, preview_link=args.preview_link, presses=args.presses))
+
+
 if __name__ == "__main__":
-    print(run())
+    main()

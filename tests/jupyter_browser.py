@@ -303,3 +303,94 @@ def use_control(kind: str, control) -> str:
         return f"dropdown -> {choice}"
     control.click()
     return f"{kind} {control.inner_text() or control.get_attribute('title') or ''}".strip()
+
+
+def write_notebook(path: Path, cells: list[str]) -> Path:
+    """Write a notebook of code cells (no outputs) to `path`; returns it."""
+    notebook = {
+        "cells": [{"cell_type": "code", "metadata": {}, "source": src, "outputs": [],
+                   "execution_count": None} for src in cells],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4, "nbformat_minor": 5,
+    }
+    Path(path).write_text(json.dumps(notebook))
+    return Path(path)
+
+
+def linked_toy_cells(link: bool = True) -> list[str]:
+    """A playground-like notebook: a figure, a slider moving a line, a `LiveCanvas` linked to it.
+
+    A `Label` under the canvas reports what the kernel saw (read by the tests):
+    "applied N linked L backwards B value V".
+    """
+    return [
+        "import ipywidgets as widgets\nimport numpy as np\nfrom matplotlib.figure import Figure\n"
+        "from lesson_lib.playground.canvas import LiveCanvas",
+        "fig = Figure(figsize=(6, 3))\nax = fig.add_subplot(xlim=(0, 1), ylim=(-2, 2), title='linked toy')\n"
+        "x = np.linspace(0, 1, 200)\n(line,) = ax.plot(x, np.sin(6 * x))\n"
+        "slider = widgets.FloatSlider(value=0.1, min=0.1, max=3.0, step=0.01, description='frequency')\n"
+        "canvas, report, applied = LiveCanvas(fig, [line]), widgets.Label('ready'), []",
+        "def on_change(change):\n    applied.append(change['new'])\n"
+        "    line.set_ydata(np.sin(6 * change['new'] * x))\n    canvas.update()\n"
+        "    backwards = sum(b < a for a, b in zip(applied, applied[1:]))\n"
+        "    report.value = (f'applied {len(applied)} linked {canvas.linked_updates} '\n"
+        "                    f'backwards {backwards} value {slider.value:.2f}')\n"
+        "slider.observe(on_change, names='value')\n"
+        + ("canvas.link(slider)\n" if link else "")
+        + "widgets.VBox([slider, canvas, report])",
+    ]
+
+
+DRAG_JS = """async ([handle, canvas, seconds, back]) => {
+  // Drag a noUiSlider handle from inside the page: mouse down on it, one mouse move per
+  // animation frame along the track (and back, if `back`), mouse up. Made here, not by the
+  // driver, whose every call is a round trip: under load that managed 8-18 moves a second.
+  // Counts the frames whose canvas pixels changed; lists the slider's value at each frame.
+  const hash = (c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let h = 2166136261 >>> 0;
+    for (let i = 0; i < d.length; i += 4 * 7) h = Math.imul(h ^ d[i] ^ (d[i + 1] << 8) ^ (d[i + 2] << 16), 16777619) >>> 0;
+    return h;
+  };
+  const track = handle.closest('.noUi-target').getBoundingClientRect();
+  const box = handle.getBoundingClientRect();
+  const y = box.top + box.height / 2, x0 = box.left + box.width / 2;
+  const left = track.left + 4, right = track.right - 4;
+  const mouse = (type, x) => new MouseEvent(type, {clientX: x, clientY: y, bubbles: true,
+    cancelable: true, view: window, button: 0, buttons: type === 'mouseup' ? 0 : 1});
+  // noUiSlider listens on the handle's touch area (mouse down) and the document element.
+  (document.elementFromPoint(x0, y) || handle).dispatchEvent(mouse('mousedown', x0));
+  // The slider's value as its readout shows it (the handle's aria value is rounded).
+  const readout = handle.closest('.widget-slider') && handle.closest('.widget-slider').querySelector('.widget-readout');
+  const value = () => (readout ? readout.textContent.trim() : handle.getAttribute('aria-valuenow'));
+  let last = hash(canvas), frames = 0, moves = 0, x = x0;
+  const values = [value()];
+  const start = performance.now();
+  await new Promise((resolve) => {
+    function tick() {
+      const t = (performance.now() - start) / 1000;
+      const now = hash(canvas);
+      if (now !== last) { frames += 1; last = now; }
+      values.push(value());
+      if (t >= seconds) { resolve(); return; }
+      const phase = t / seconds;
+      x = back ? left + (right - left) * (phase < 0.5 ? 2 * phase : 2 - 2 * phase)
+               : x0 + (right - x0) * phase;
+      (document.elementFromPoint(x, y) || document.documentElement).dispatchEvent(mouse('mousemove', x));
+      moves += 1;
+      requestAnimationFrame(tick);
+    }
+    requestAnimationFrame(tick);
+  });
+  document.documentElement.dispatchEvent(mouse('mouseup', x));
+  const changes = values.filter((v, i) => i > 0 && v !== values[i - 1]).length;
+  return {frames, moves, changes, values: values.map(Number)};
+}"""
+
+
+def drag_in_page(handle, canvas, seconds: float = 2.0, back: bool = True) -> dict:
+    """Drag `handle` for `seconds` (across its track and back, or only rightwards), from inside
+    the page; returns {frames: canvas frames with new pixels, moves, changes: slider value
+    changes, values: the slider's value at every animation frame}."""
+    handle.scroll_into_view_if_needed()
+    return handle.page.evaluate(DRAG_JS, [handle.element_handle(), canvas.element_handle(), seconds, back])

@@ -82,6 +82,14 @@ def test_a_new_pixel_ratio_re_renders_the_background():
     assert [b["ratio"] for b in backgrounds] == [1.0, 2.0]
 
 
+def test_a_second_view_gets_its_own_background():
+    canvas, _, _, sent = _canvas()
+    _open_view(canvas)
+    _open_view(canvas)  # the same figure shown again (same pixel ratio)
+    assert _kinds(sent) == ["background", "frame", "background", "frame"]
+    assert [c["background"] for c, _ in sent if c["type"] == "frame"] == [1, 2]
+
+
 def test_a_click_reports_data_coordinates_of_the_axes_hit():
     canvas, ax, _, _ = _canvas()
     clicks = []

@@ -195,9 +195,10 @@ class LiveCanvas(anywidget.AnyWidget):
 
     def _on_message(self, _widget, content, _buffers):
         kind = content.get("type")
-        if kind == "ready":
+        if kind == "ready":  # a new view (or a new pixel ratio): it needs a background
             self.live = True
             self._ratio = float(content.get("ratio") or 1.0)
+            self._background = None
             self.update()
         elif kind == "click":
             self._click(float(content["x"]), float(content["y"]))

@@ -179,43 +179,70 @@ function render({ model, el }) {
   el.classList.add("lesson-live");
   el.appendChild(canvas);
   const ctx = canvas.getContext("2d");
-  let background = null, version = -1, newest = -1, size = [0, 0], frame = null;
-  let ratio = window.devicePixelRatio || 1;
+  let background = null, version = -1, size = [0, 0], frame = null;
+  let decoded = null;  // the newest decoded background: {version, bitmap, size, ratio}
+  let ratio = window.devicePixelRatio || 1, canvasRatio = ratio;  // the screen's; the canvas's
 
   // A whole picture or nothing: a frame is painted only over the background it was drawn
-  // for; while a new background decodes, the canvas keeps showing the last whole frame.
+  // for. A new background waits for its first frame, and a frame for its background (still
+  // decoding); meanwhile the canvas keeps showing the last whole picture.
   function paint() {
-    if (frame && typeof frame.background === "number" && frame.background !== version) return;
+    if (!frame) return;
+    const wanted = typeof frame.background === "number" ? frame.background : decoded && decoded.version;
+    if (wanted !== version) {
+      if (!decoded || decoded.version !== wanted) return;
+      if (decoded.size[0] !== size[0] || decoded.size[1] !== size[1] || decoded.ratio !== canvasRatio) {
+        resize(decoded.size[0], decoded.size[1], decoded.ratio);
+      }
+      background = decoded.bitmap;
+      version = decoded.version;
+    }
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     if (background) ctx.drawImage(background, 0, 0, canvas.width, canvas.height);
-    if (!frame) return;
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    for (const op of frame.ops) drawOp(ctx, ratio, op, frame.buffers);
+    ctx.setTransform(canvasRatio, 0, 0, canvasRatio, 0, 0);
+    for (const op of frame.ops) drawOp(ctx, canvasRatio, op, frame.buffers);
   }
 
-  function resize(w, h) {
+  // At most one paint per animation frame: the first frame message after a screen refresh is
+  // painted at once (no added latency); more arriving before the next refresh only replace
+  // the pending frame, which that refresh paints.
+  let paintedThisFrame = false, dirty = false;
+  function onRefresh() {
+    paintedThisFrame = false;
+    if (!dirty) return;
+    dirty = false;
+    paint();
+    paintedThisFrame = true;
+    requestAnimationFrame(onRefresh);
+  }
+  function requestPaint() {
+    if (paintedThisFrame) { dirty = true; return; }
+    paint();
+    paintedThisFrame = true;
+    requestAnimationFrame(onRefresh);
+  }
+
+  function resize(w, h, r) {
     size = [w, h];
-    canvas.width = Math.round(w * ratio);
-    canvas.height = Math.round(h * ratio);
+    canvasRatio = r;
+    canvas.width = Math.round(w * r);
+    canvas.height = Math.round(h * r);
     canvas.style.width = `${w}px`;
     canvas.style.aspectRatio = `${w} / ${h}`;
   }
 
   async function onMessage(msg, buffers) {
     if (msg.type === "background") {
-      const mine = typeof msg.version === "number" ? msg.version : newest + 1;
-      newest = Math.max(newest, mine);
+      const mine = typeof msg.version === "number" ? msg.version : (decoded ? decoded.version + 1 : 0);
       const bitmap = await createImageBitmap(new Blob([buffers[0]], { type: "image/png" }));
-      if (mine < newest) return;  // a newer background is on its way
-      if (msg.size[0] !== size[0] || msg.size[1] !== size[1]) resize(msg.size[0], msg.size[1]);
-      background = bitmap;
-      version = mine;
+      if (decoded && decoded.version > mine) return;  // a newer one decoded first
+      decoded = { version: mine, bitmap, size: msg.size, ratio: msg.ratio || ratio };
       paint();
     } else if (msg.type === "frame") {
       window.__lessonFrameAt = performance.now();  // read by the browser benchmark
-      frame = { ops: msg.ops, buffers };
-      paint();
+      frame = { ops: msg.ops, background: msg.background, buffers };
+      requestPaint();
     }
   }
   model.on("msg:custom", onMessage);
@@ -227,8 +254,7 @@ function render({ model, el }) {
     query.addEventListener("change", onRatio, { once: true });
   }
   function onRatio() {
-    ratio = window.devicePixelRatio || 1;
-    if (size[0]) resize(size[0], size[1]);
+    ratio = window.devicePixelRatio || 1;  // the canvas follows with the sharper background
     model.send({ type: "ready", ratio });
     watchRatio();
   }
