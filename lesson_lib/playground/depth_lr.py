@@ -9,7 +9,6 @@ and best learning rate vs depth.
 """
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
 
 from lesson_lib import _checks
@@ -30,6 +29,21 @@ def describe_cell(result: SweepResult, times, i: int, j: int, threshold: float) 
         return where + f"loss ≤ {threshold:.3g} from step {int(times[i, j])} on"
     final = float(result.losses[i, j, -1])
     return where + f"not converged after {result.losses.shape[-1] - 1} steps (final loss {final:.3g})"
+
+
+def _check_start(result, threshold, depth, lr) -> None:
+    if not isinstance(result, SweepResult):
+        raise ValueError(f"result must be a sweep.SweepResult (from depth_lr_sweep), got {type(result).__name__}")
+    _checks.finite_float("threshold", threshold)
+    lrs, depths = np.asarray(result.lrs, dtype=float), [int(d) for d in result.depths]
+    if depth is not None:
+        _checks.finite_float("depth", depth)
+        if not min(depths) <= float(depth) <= max(depths):
+            raise ValueError(f"depth must lie in the sweep's depths [{min(depths)}, {max(depths)}], got {depth!r}")
+    if lr is not None:
+        _checks.positive_float("lr", lr)
+        if not lrs[0] * (1 - 1e-6) <= float(lr) <= lrs[-1] * (1 + 1e-6):
+            raise ValueError(f"lr must lie in the sweep's learning rates [{lrs[0]:.3g}, {lrs[-1]:.3g}], got {lr!r}")
 
 
 class DepthLRPlayground(Playground):
@@ -53,79 +67,61 @@ class DepthLRPlayground(Playground):
     """
 
     def __init__(self, result: SweepResult, threshold: float, *, depth=None, lr=None):
-        if not isinstance(result, SweepResult):
-            raise ValueError(f"result must be a sweep.SweepResult (from depth_lr_sweep), got {type(result).__name__}")
-        _checks.finite_float("threshold", threshold)
-        lrs = np.asarray(result.lrs, dtype=float)
-        depths = [int(d) for d in result.depths]
-        if depth is not None:
-            _checks.finite_float("depth", depth)
-            if not min(depths) <= float(depth) <= max(depths):
-                raise ValueError(f"depth must lie in the sweep's depths [{min(depths)}, {max(depths)}], got {depth!r}")
-        if lr is not None:
-            _checks.positive_float("lr", lr)
-            if not lrs[0] * (1 - 1e-6) <= float(lr) <= lrs[-1] * (1 + 1e-6):
-                raise ValueError(f"lr must lie in the sweep's learning rates [{lrs[0]:.3g}, {lrs[-1]:.3g}], got {lr!r}")
-        self.result = result
-        self.threshold = float(threshold)
+        _check_start(result, threshold, depth, lr)
+        self.result, self.threshold = result, float(threshold)
         self.times = steps_to_converge(result.losses, threshold)
         self.registered = {}
-        steps = result.losses.shape[-1] - 1
+        lrs, depths = np.asarray(result.lrs, dtype=float), [int(d) for d in result.depths]
         self._log_lrs = np.log10(lrs)
-        top = max(depths) + 1
-
-        with plt.ioff():
-            fig, axes = plt.subplots(2, 2, figsize=(MAX_WIDTH, 6.2), layout="constrained")
-        (heat, curve_ax), (time_ax, lr_ax) = axes
-        depth_lr_heatmap(heat, result, self.times, threshold)
-        heat.set_title(f"steps until loss ≤ {threshold:.3g}\n(dark red: diverged, grey: not settled)", fontsize=9)
-        heat.get_legend().remove()
-        (self.cursor,) = heat.plot([], [], "o", ms=12, mfc="none", mec="red", mew=2.5)
-        self.curve = LossCurve(
-            loss_axes(curve_ax, steps, title="loss curve of the selected run"), color="C0"
-        )
-        curve_ax.set_xscale("symlog", linthresh=10)
-        curve_ax.set_xlim(0, steps)
-        curve_ax.set_xlabel("step (linear to 10, then log)")
-        curve_ax.axhline(threshold, color="gray", ls=":", lw=1, label=f"loss {threshold:.3g}")
-        curve_ax.legend(loc="lower left", fontsize=8)
-
-        time_ax.set_yscale("log")
-        time_ax.set_xlim(0, top)
-        time_ax.set_ylim(0.7, 1.5 * steps)
-        time_ax.set_xlabel("depth D (layers)")
-        time_ax.set_ylabel("steps to converge")
-        time_ax.set_title("your registered runs:\nlearning time vs depth", fontsize=9)
-        time_ax.grid(True, alpha=0.3)
-        (self.time_line,) = time_ax.plot([], [], "o-", color="C1")
-
-        lr_ax.set_xscale("log")
-        lr_ax.set_yscale("log")
-        lr_ax.set_xlim(0.8, top)
-        lr_ax.set_ylim(lrs[0], lrs[-1])
-        lr_ax.set_xlabel("depth D (layers, log scale)")
-        lr_ax.set_ylabel("best learning rate η (log scale)")
-        lr_ax.set_title("your registered runs:\nbest learning rate vs depth", fontsize=9)
-        lr_ax.grid(True, which="major", alpha=0.3)
-        (self.lr_line,) = lr_ax.plot([], [], "s-", color="C2")
-
-        self.register_button = widgets.Button(
-            description="register this lr as best for this depth", icon="check",
-            layout={"width": "auto"},
-        )
-        self.register_button.on_click(self._on_register)
-        start_depth = depths[len(depths) // 2] if depth is None else depth
-        start_lr = float(lrs[len(lrs) // 2]) if lr is None else lr
         step = float(self._log_lrs[1] - self._log_lrs[0]) if len(lrs) > 1 else 0.01
-        controls = {
+        start_depth = depths[len(depths) // 2] if depth is None else depth
+        super().__init__({
             "depth": widgets.SelectionSlider(
                 options=depths, value=self._nearest_depth(start_depth), description="depth",
-                continuous_update=True, style={"description_width": "initial"},
-            ),
-            "lr": log_slider("learning rate", start_lr, lrs[0], lrs[-1], step=step),
-        }
-        artists = self.curve.artists + [self.cursor, self.time_line, self.lr_line]
-        super().__init__(fig, controls, artists=artists)
+                continuous_update=True, style={"description_width": "initial"}),
+            "lr": log_slider("learning rate", float(lrs[len(lrs) // 2]) if lr is None else lr,
+                             lrs[0], lrs[-1], step=step),
+        }, figsize=(MAX_WIDTH, 6.2))
+        (heat, curve_ax), (time_ax, lr_ax) = self.fig.subplots(2, 2)
+        self.cursor = self.moving(*self._draw_heatmap(heat))
+        self.curve = LossCurve(self._curve_axes(curve_ax), color="C0")
+        self.moving(*self.curve.artists)
+        self.time_line, self.lr_line = self._registered_axes(time_ax, lr_ax, lrs, max(depths) + 1)
+        self.register_button = widgets.Button(
+            description="register this lr as best for this depth", icon="check",
+            layout={"width": "auto"})
+        self.register_button.on_click(self.action(self.register, failure="Registering failed"))
+
+    def _draw_heatmap(self, ax):
+        depth_lr_heatmap(ax, self.result, self.times, self.threshold)
+        ax.set_title(f"steps until loss ≤ {self.threshold:.3g}\n(dark red: diverged, grey: not "
+                     "settled)", fontsize=9)
+        ax.get_legend().remove()
+        return ax.plot([], [], "o", ms=12, mfc="none", mec="red", mew=2.5)
+
+    def _curve_axes(self, ax):
+        steps = self.result.losses.shape[-1] - 1
+        loss_axes(ax, steps, title="loss curve of the selected run")
+        ax.set_xscale("symlog", linthresh=10)
+        ax.set_xlim(0, steps)
+        ax.set_xlabel("step (linear to 10, then log)")
+        ax.axhline(self.threshold, color="gray", ls=":", lw=1, label=f"loss {self.threshold:.3g}")
+        ax.legend(loc="lower left", fontsize=8)
+        return ax
+
+    def _registered_axes(self, time_ax, lr_ax, lrs, top):
+        """The two panels that grow with the registered runs; returns their (moving) lines."""
+        steps = self.result.losses.shape[-1] - 1
+        time_ax.set(yscale="log", xlim=(0, top), ylim=(0.7, 1.5 * steps),
+                    xlabel="depth D (layers)", ylabel="steps to converge")
+        time_ax.set_title("your registered runs:\nlearning time vs depth", fontsize=9)
+        time_ax.grid(True, alpha=0.3)
+        lr_ax.set(xscale="log", yscale="log", xlim=(0.8, top), ylim=(lrs[0], lrs[-1]),
+                  xlabel="depth D (layers, log scale)", ylabel="best learning rate η (log scale)")
+        lr_ax.set_title("your registered runs:\nbest learning rate vs depth", fontsize=9)
+        lr_ax.grid(True, which="major", alpha=0.3)
+        return (self.moving(*time_ax.plot([], [], "o-", color="C1")),
+                self.moving(*lr_ax.plot([], [], "s-", color="C2")))
 
     def _nearest_depth(self, depth) -> int:
         depths = np.asarray(self.result.depths)
@@ -137,20 +133,16 @@ class DepthLRPlayground(Playground):
         j = int(np.argmin(np.abs(self._log_lrs - np.log10(float(lr)))))
         return i, j
 
-    def draw(self, depth, lr):
-        i, j = self.cell(depth, lr)
+    def compute(self, depth, lr):
+        """The grid cell `(i, j)` under the sliders (a lookup: no training)."""
+        return self.cell(depth, lr)
+
+    def draw(self, cell, depth, lr):
+        i, j = cell
         diverged = int(self.result.diverged_at[i, j])
         self.curve.update(self.result.losses[i, j], None if diverged < 0 else diverged)
         self.cursor.set_data([float(self.result.lrs[j])], [int(self.result.depths[i])])
-        self.status.value = describe_cell(self.result, self.times, i, j, self.threshold)
-
-    def _on_register(self, _button):
-        try:
-            self.register()
-        except Exception as error:  # shown under the plot, like a failed slider update
-            self.last_error = error
-            self.errors.outputs = ()
-            self.errors.append_stderr(f"Registering failed: {type(error).__name__}: {error}\n")
+        return describe_cell(self.result, self.times, i, j, self.threshold)
 
     def register(self):
         """Register the current learning rate as the learner's best for the current depth."""
@@ -170,7 +162,7 @@ class DepthLRPlayground(Playground):
             f"registered depth {depth}: lr {format_lr(lr)}, {time} steps "
             f"({len(self.registered)} depths registered)"
         )
-        self._show()
+        self.show()
 
     def control_rows(self):
         """The sliders with the register button beside them."""
