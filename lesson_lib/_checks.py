@@ -27,7 +27,7 @@ import numpy as np
 
 __all__ = [
     "is_traced", "number", "positive_float", "finite_float", "integer", "int_in_range",
-    "same_shape", "array_shape", "finite_array", "finite_args", "one_of", "is_prng_key",
+    "same_shape", "array_shape", "finite_array", "finite_args", "one_of", "function", "is_prng_key",
     "prng_key", "accepts_positional_key",
 ]
 
@@ -234,6 +234,22 @@ def one_of(name: str, value, allowed) -> str:
     if not ok:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
     return value
+
+
+def function(name: str, value, what: str, *, optional: bool = False):
+    """`value`, or a `ValueError` unless it is callable (`None` too when `optional`).
+
+    `what` describes the function expected, e.g. `"(key, shape) -> weights"`.
+
+    Example:
+      >>> function("schedule", 0.1, "of the step")
+      Traceback (most recent call last):
+      ...
+      ValueError: schedule must be a function of the step, got 0.1
+    """
+    if (value is None and optional) or callable(value):
+        return value
+    raise ValueError(f"{name} must be a function {what}, got {value!r}")
 
 
 def is_prng_key(value) -> bool:

@@ -173,8 +173,7 @@ def numerical_gradient(f: Callable, x, *, h: float = 1e-5, centered: bool = True
       [3.0, 12.0]
     """
     _check_h(h)
-    if not callable(f):
-        raise ValueError(f"f must be a function of one array, got {f!r}")
+    _checks.function("f", f, "of one array")
     name = _dtype_name(dtype)
     _checks.finite_array("x", x)
     with jax.enable_x64(name == "float64"):
@@ -235,8 +234,7 @@ def error_vs_h(f: Callable, x, exact, hs, *, centered: bool = True, dtype=jnp.fl
       >>> (err / [1e-1, 1e-2]).round(2).tolist()   # one-sided: error ≈ about h/2
       [0.49, 0.5]
     """
-    if not callable(f):
-        raise ValueError(f"f must be a function of one array, got {f!r}")
+    _checks.function("f", f, "of one array")
     name = _dtype_name(dtype)
     hs = np.asarray(hs, dtype=np.float64)
     if hs.ndim != 1 or hs.size == 0 or not np.all(np.isfinite(hs)) or np.any(hs <= 0):
@@ -430,12 +428,9 @@ def check_gradient(f: Callable, params, *, grad_fn: Callable | None = None, h: f
       >>> bad.verdict, bad.per_leaf["['w']"].verdict, bad.per_leaf["['b']"].verdict
       ('wrong', 'wrong', 'correct')
     """
-    if not callable(f):
-        raise ValueError(f"f must be a function of the parameters, got {f!r}")
-    if grad_fn is not None and not callable(grad_fn):
-        raise ValueError(f"grad_fn must be a function of the parameters, got {grad_fn!r}")
-    if kinks is not None and not callable(kinks):
-        raise ValueError(f"kinks must be a function of the parameters, got {kinks!r}")
+    _checks.function("f", f, "of the parameters")
+    _checks.function("grad_fn", grad_fn, "of the parameters", optional=True)
+    _checks.function("kinks", kinks, "of the parameters", optional=True)
     _check_h(h)
     if floor is not None:
         _checks.number("floor", floor, low=0.0)

@@ -57,9 +57,7 @@ def init_mlp(sizes, initializer: Callable | None = None, bias: float = 0.0, *, k
     sizes = [_checks.integer("every entry of sizes", size, 1) for size in sizes]
     _checks.finite_float("bias", bias)
     _checks.prng_key("key", key)
-    if initializer is not None and not callable(initializer):
-        raise ValueError(
-            f"initializer must be a function (key, (fan_in, fan_out)) -> weights, got {initializer!r}")
+    _checks.function("initializer", initializer, "(key, (fan_in, fan_out)) -> weights", optional=True)
     initializer = initializer or jax.nn.initializers.glorot_normal()
     keys = jax.random.split(key, len(sizes) - 1)
     return [

@@ -500,7 +500,6 @@ def values(schedule: Schedule, steps: int) -> np.ndarray:
       >>> values(step_decay(1.0, 0.1, 2), 4).round(3).tolist()
       [1.0, 1.0, 0.1, 0.1]
     """
-    if not callable(schedule):
-        raise ValueError(f"schedule must be a function of the step, got {schedule!r}")
+    _checks.function("schedule", schedule, "of the step")
     _checks.int_in_range("steps", steps, 1)
     return np.asarray(schedule(jnp.arange(int(steps), dtype=jnp.int32)), dtype=float)

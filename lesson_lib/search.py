@@ -211,8 +211,7 @@ class SearchResult:
 
 
 def _evaluate(objective: Callable, names, values: np.ndarray, batched: bool) -> np.ndarray:
-    if not callable(objective):
-        raise ValueError(f"objective must be a function (dict of floats) -> float, got {objective!r}")
+    _checks.function("objective", objective, "(dict of floats) -> float")
     if batched:
         out = np.asarray(objective({name: values[:, j] for j, name in enumerate(names)}),
                          dtype=np.float64).reshape(-1)
@@ -463,8 +462,7 @@ def bayes_opt(objective: Callable, space: dict, n_iter: int, *, n_init: int = 3,
     _checks.finite_float("xi", xi)
     _checks.positive_float("kappa", kappa)
     _checks.one_of("acquisition", acquisition, ("ei", "lcb"))
-    if not callable(objective):
-        raise ValueError(f"objective must be a function (dict of floats) -> float, got {objective!r}")
+    _checks.function("objective", objective, "(dict of floats) -> float")
     n_iter, d = int(n_iter), len(names)
     k_init, k_cand = jax.random.split(key)
     first = np.asarray(jax.random.uniform(k_init, (min(int(n_init), n_iter), d)), np.float64)

@@ -78,8 +78,7 @@ def stacked_weights(initializer, depth: int, width: int, *, key):
       >>> stacked_weights(init.xavier_normal(), 3, 4, key=jax.random.key(0)).shape
       (3, 4, 4)
     """
-    if not callable(initializer):
-        raise ValueError(f"initializer must be a function (key, shape) -> weights, got {initializer!r}")
+    _checks.function("initializer", initializer, "(key, shape) -> weights")
     depth = _checks.integer("depth", depth, 1)
     width = _checks.integer("width", width, 1)
     _checks.prng_key("key", key)

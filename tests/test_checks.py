@@ -148,3 +148,11 @@ def test_a_positional_key_reaches_a_keyword_only_key():
     np.testing.assert_array_equal(old, new)
     with pytest.raises(TypeError):
         draw((3,), 4)  # not a key: the normal "too many positional arguments"
+
+
+def test_function():
+    assert _checks.function("f", len, "of one array") is len
+    assert _checks.function("grad_fn", None, "of the parameters", optional=True) is None
+    for bad in (None, 0.1, "f"):
+        with pytest.raises(ValueError, match="f must be a function of one array, got "):
+            _checks.function("f", bad, "of one array")
