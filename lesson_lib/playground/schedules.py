@@ -9,7 +9,6 @@ for every schedule in `__init__`) and blits two lines: nothing recompiles.
 """
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 import numpy as np
 
 from lesson_lib import _checks, schedules
@@ -128,32 +127,27 @@ class SchedulePlayground(Playground):
         _checks.int_in_range("steps", steps, 20)
         self.steps = int(steps)
         self._t = np.arange(self.steps)
-        controls = _controls(self.steps, schedule)
-        with plt.ioff():
-            fig, (ax_lr, ax_mom) = plt.subplots(
-                2, 1, figsize=(7.2, 5.0), sharex=True,
-                # fixed margins: a layout engine would double the cost of every full redraw
-                gridspec_kw=dict(height_ratios=[3, 1], hspace=0.08, left=0.1, right=0.98,
-                                 top=0.94, bottom=0.1),
-            )
-        ax_lr.set_yscale("log")
-        ax_lr.set_ylim(*LR_LIM)
-        ax_lr.set_xlim(0, self.steps - 1)
-        ax_lr.set_ylabel("learning rate")
+        # fixed margins: a layout engine would double the cost of every full redraw
+        super().__init__(_controls(self.steps, schedule), figsize=(7.2, 5.0), layout=None)
+        ax_lr, ax_mom = self.fig.subplots(2, 1, sharex=True, gridspec_kw=dict(
+            height_ratios=[3, 1], hspace=0.08, left=0.1, right=0.98, top=0.94, bottom=0.1))
+        ax_lr.set(yscale="log", ylim=LR_LIM, xlim=(0, self.steps - 1), ylabel="learning rate")
         ax_lr.set_title("Learning-rate schedule (drag the sliders)")
         ax_lr.grid(True, which="major", alpha=0.3)
-        ax_mom.set_ylim(*MOMENTUM_LIM)
-        ax_mom.set_xlabel("step t")
-        ax_mom.set_ylabel("momentum β")
+        ax_mom.set(ylim=MOMENTUM_LIM, xlabel="step t", ylabel="momentum β")
         ax_mom.grid(True, alpha=0.3)
-        (self.lr_line,) = ax_lr.plot([], [], color="tab:blue", lw=2)
-        (self.momentum_line,) = ax_mom.plot([], [], color="tab:orange", lw=2)
+        self.lr_line = self.moving(*ax_lr.plot([], [], color="tab:blue", lw=2))
+        self.momentum_line = self.moving(*ax_mom.plot([], [], color="tab:orange", lw=2))
         # The formula is a widget, not figure text: a text artist costs more to
         # render than the whole blit, and changing it would force full redraws.
         self.formula = widgets.Label()
         self._warm_up()
-        super().__init__(fig, controls, artists=[self.lr_line, self.momentum_line])
         self._show_relevant(schedule)
+
+    def changed(self, name, value):
+        """A new schedule: show only its controls."""
+        if name == "schedule":
+            self._show_relevant(value)
 
     def _warm_up(self):
         """Evaluate every schedule once in each of its code paths, so no later move compiles."""
@@ -185,20 +179,20 @@ class SchedulePlayground(Playground):
             momenta = schedules.values(momentum_fn, self.steps)
         return lrs, momenta
 
-    def draw(self, **values):
+    def compute(self, **values):
+        return self.curves(**values)
+
+    def draw(self, curves, **values):
         name = values["schedule"]
-        self._show_relevant(name)
-        lrs, momenta = self.curves(**values)
+        lrs, momenta = curves
         self.lr_line.set_data(self._t, np.clip(lrs, LR_LIM[0], LR_LIM[1]))
         self.momentum_line.set_data(self._t, np.clip(momenta, *MOMENTUM_LIM))
         momentum = ("momentum cycles inversely to the rate" if name == "one_cycle"
                     else f"momentum held at {FIXED_MOMENTUM}")
         self.formula.value = f"{name}: {FORMULAS[name]}; {momentum}"
         peak = int(np.argmax(lrs))
-        self.status.value = (
-            f"{name}: starts {lrs[0]:.2e}, peaks {lrs[peak]:.2e} at step {peak}, "
-            f"ends {lrs[-1]:.2e} at step {self.steps - 1}"
-        )
+        return (f"{name}: starts {lrs[0]:.2e}, peaks {lrs[peak]:.2e} at step {peak}, "
+                f"ends {lrs[-1]:.2e} at step {self.steps - 1}")
 
     def control_rows(self):
         """The controls, then the formula of the chosen schedule."""
