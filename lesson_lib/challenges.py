@@ -44,6 +44,7 @@ __all__ = [
     "WELLS_BOUNDS",
     "wells",
     "nearest_well",
+    "descend_from",
     "random_landscape",
     "random_landscape_value",
     "CriticalPoints",
@@ -180,6 +181,39 @@ def nearest_well(points) -> np.ndarray:
     points = np.asarray(points, dtype=float).reshape(-1, 2)
     centers = np.asarray(WELL_CENTERS)
     return np.argmin(((points[:, None, :] - centers[None]) ** 2).sum(-1), axis=1)
+
+
+@partial(jax.jit, static_argnames=("f", "steps"))
+def _descend_from(f, starts, lr, *, steps):
+    def one(x0):
+        return lax.fori_loop(0, steps, lambda _, x: x - lr * jax.grad(f)(x), x0)
+
+    return jax.vmap(one)(starts)
+
+
+def descend_from(f: Callable, starts, lr, steps: int) -> np.ndarray:
+    """Where gradient descent `x ← x − lr ∇f(x)` ends after `steps` steps, from every start at once.
+
+    Args:
+      f: `f(x) -> scalar`.
+      starts: shape `(n, dims)`, one start per row.
+      lr: learning rate, a finite number > 0 (traced).
+      steps: number of steps, >= 1.
+
+    Returns:
+      The end points, a NumPy array of shape `(n, dims)` (non-finite where a run diverged).
+
+    Example:
+      >>> descend_from(lambda x: jnp.sum(x ** 2), jnp.array([[1.0, 2.0], [4.0, 0.0]]), 0.25, 2).tolist()
+      [[0.25, 0.5], [1.0, 0.0]]
+    """
+    _checks.finite_array("starts", starts)
+    starts = jnp.asarray(starts, dtype=jnp.float32)
+    if starts.ndim != 2:
+        raise ValueError(f"starts must have shape (n, dims), got {starts.shape}")
+    _checks.positive_float("lr", lr)
+    _checks.int_in_range("steps", steps, 1)
+    return np.asarray(_descend_from(f, starts, jnp.float32(float(lr)), steps=int(steps)))
 
 
 # ---------------------------------------------------------------------------

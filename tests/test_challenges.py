@@ -66,6 +66,27 @@ def test_wells_has_five_minima_and_the_deepest_is_well_four():
         assert float(C.wells(jnp.asarray(m, jnp.float32))) == pytest.approx(wells_np(m), abs=1e-5)
 
 
+def test_descend_from_matches_a_numpy_loop_and_compiles_once():
+    rng = np.random.default_rng(5)
+    starts = rng.uniform(-4, 4, size=(6, 2)).astype(np.float32)
+    centers, depths, widths = (np.asarray(v) for v in (C.WELL_CENTERS, C.WELL_DEPTHS, C.WELL_WIDTHS))
+
+    def grad_np(p):
+        d = p[None] - centers
+        weight = depths * np.exp(-np.sum(d ** 2, axis=1) / (2 * widths ** 2)) / widths ** 2
+        return 0.1 * p + weight @ d
+
+    expected = []
+    for x in starts.astype(np.float64):
+        for _ in range(40):
+            x = x - 0.3 * grad_np(x)
+        expected.append(x)
+    np.testing.assert_allclose(C.descend_from(C.wells, starts, 0.3, 40), expected, atol=1e-4)
+    with count_compilations() as count:
+        C.descend_from(C.wells, starts[::-1].copy(), 0.1, 40)
+    assert count.compiles == 0
+
+
 def landscape_np(x, omega, b, a):
     c = np.sqrt(2.0 / a.size)
     phase = omega @ x + b
@@ -140,6 +161,8 @@ def test_noisy_descent_never_recompiles():
     (lambda: C.random_landscape(2, key=3), "key"),
     (lambda: C.critical_points(C.random_landscape_value, jnp.zeros(3)), "starts"),
     (lambda: C.repeated_product(np.eye(2), np.ones(3), 3), "w must be"),
+    (lambda: C.descend_from(C.wells, jnp.zeros(2), 0.1, 3), "starts"),
+    (lambda: C.descend_from(C.wells, jnp.zeros((2, 2)), 0.0, 3), "lr"),
     (lambda: C.repeated_product(np.eye(2), np.ones(2), 0), "steps"),
     (lambda: C.noisy_descent(C.quadratic, jnp.ones(2), 0.1, 3, noise=-1.0, key=jax.random.key(0)), "noise"),
     (lambda: C.noisy_descent(C.quadratic, jnp.ones(2), 0.1, 3, noise=1.0, key=None), "key"),
