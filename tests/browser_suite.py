@@ -5,7 +5,10 @@ Notebook 7 (two files, so the two front ends run side by side under xdist).
 For each front end one server serves copies of all the lessons; each lesson is
 opened and run top to bottom (one kernel at a time). Then every visible slider,
 dropdown, Play and button of every playground is used in turn, as a learner
-would, and after each a plot must show new pixels. At the end: every live
+would, and after each a plot must show new pixels; then the first slider is
+dragged towards its farther end for a second (from inside the page, one mouse move per
+animation frame): its handle must never jump back, and a plot must change
+whenever the drag crossed values. At the end: every live
 canvas is a whole opaque picture, no playground printed an error, and no
 figure is wider than its output area in a 1280 × 800 window.
 Skips (with how to install Chromium) when no Chromium is found, except in CI.
@@ -17,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from jupyter_browser import (
-    CHROMIUM_ARGS, INSTALL_HINT, PLAYGROUND_OUTPUT, find_chromium, jupyter_server,
+    CHROMIUM_ARGS, INSTALL_HINT, PLAYGROUND_OUTPUT, drag_in_page, find_chromium, jupyter_server,
     open_and_run_all, opaque_fraction, plot_hash, use_control, visible_controls,
-    wait_for_plot_change, wide_figures,
+    wait_for_plot_change, went_back, wide_figures,
 )
 
 NOTEBOOKS = sorted(p.name for p in (Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
@@ -69,13 +72,23 @@ def test_every_control_of_every_playground_changes_a_plot(page, server, notebook
             used += 1
             # A button may start a whole training run (lesson 09's "train again"): more time.
             if not wait_for_plot_change(output, before, 30.0 if kind == "button" else 10.0):
-                silent.append(f"playground {index}: {action}")
+                silent.append(f"playground {index}: no plot changed after {action}")
             if kind == "play":  # stop the animation before the next control
                 output.locator(".widget-play button:has(.fa-stop)").first.click()
+        sliders = [c for kind, c in visible_controls(output) if kind == "slider"]
+        if sliders:
+            page.wait_for_timeout(150)
+            before = plot_hash(output)
+            drag = drag_in_page(sliders[0], output.locator("canvas.lesson-live-canvas").first,
+                                seconds=1.0, back=False)
+            if went_back(drag):
+                silent.append(f"playground {index}: the dragged slider jumped back: {drag['values']}")
+            if drag["changes"] and not wait_for_plot_change(output, before, 10.0):
+                silent.append(f"playground {index}: no plot changed while its first slider was dragged")
         for canvas in output.locator("canvas.lesson-live-canvas").all():
             assert opaque_fraction(canvas) > 0.99, f"{notebook}: a canvas is not a whole picture"
         text = output.inner_text()
         assert "This update failed" not in text and "Traceback" not in text, text[-2000:]
     assert used, f"{notebook}: no playground control found"
-    assert not silent, f"{notebook} ({front_end}): no plot changed after " + "; ".join(silent)
+    assert not silent, f"{notebook} ({front_end}): " + "; ".join(silent)
     assert not wide_figures(page), f"{notebook} ({front_end}): figures wider than the output area"

@@ -356,6 +356,7 @@ DRAG_JS = """async ([handle, canvas, seconds, back]) => {
   const box = handle.getBoundingClientRect();
   const y = box.top + box.height / 2, x0 = box.left + box.width / 2;
   const left = track.left + 4, right = track.right - 4;
+  const end = right - x0 >= x0 - left ? right : left;  // one way: towards the farther end
   const mouse = (type, x) => new MouseEvent(type, {clientX: x, clientY: y, bubbles: true,
     cancelable: true, view: window, button: 0, buttons: type === 'mouseup' ? 0 : 1});
   // noUiSlider listens on the handle's touch area (mouse down) and the document element.
@@ -375,7 +376,7 @@ DRAG_JS = """async ([handle, canvas, seconds, back]) => {
       if (t >= seconds) { resolve(); return; }
       const phase = t / seconds;
       x = back ? left + (right - left) * (phase < 0.5 ? 2 * phase : 2 - 2 * phase)
-               : x0 + (right - x0) * phase;
+               : x0 + (end - x0) * phase;
       (document.elementFromPoint(x, y) || document.documentElement).dispatchEvent(mouse('mousemove', x));
       moves += 1;
       requestAnimationFrame(tick);
@@ -384,13 +385,20 @@ DRAG_JS = """async ([handle, canvas, seconds, back]) => {
   });
   document.documentElement.dispatchEvent(mouse('mouseup', x));
   const changes = values.filter((v, i) => i > 0 && v !== values[i - 1]).length;
-  return {frames, moves, changes, values: values.map(Number)};
+  return {frames, moves, changes, values: values.map(Number), direction: end === right ? 1 : -1};
 }"""
 
 
 def drag_in_page(handle, canvas, seconds: float = 2.0, back: bool = True) -> dict:
-    """Drag `handle` for `seconds` (across its track and back, or only rightwards), from inside
-    the page; returns {frames: canvas frames with new pixels, moves, changes: slider value
-    changes, values: the slider's value at every animation frame}."""
+    """Drag `handle` for `seconds` (across its track and back, or one way towards its farther
+    end), from inside the page; returns {frames: canvas frames with new pixels, moves,
+    changes: slider value changes, values: the slider's value at every animation frame,
+    direction: +1 rightwards, -1 leftwards}."""
     handle.scroll_into_view_if_needed()
     return handle.page.evaluate(DRAG_JS, [handle.element_handle(), canvas.element_handle(), seconds, back])
+
+
+def went_back(drag: dict) -> bool:
+    """True if a one-way drag's slider ever moved against the drag."""
+    shown, direction = drag["values"], drag["direction"]
+    return any((b - a) * direction < 0 for a, b in zip(shown, shown[1:]))
