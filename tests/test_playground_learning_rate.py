@@ -278,7 +278,7 @@ def test_playground_never_recompiles_over_the_whole_slider_range(playground):
 def test_playground_shows_errors_from_draw(xy):
     pg = LearningRatePlayground(*xy, steps=20, grid=5)
 
-    def broken(**values):
+    def broken(*result, **values):
         raise RuntimeError("boom")
 
     pg.draw = broken

@@ -18,7 +18,6 @@ converging and starts to diverge), `nets.balanced_minimum`.
 
 import jax
 import jax.numpy as jnp
-import matplotlib.pyplot as plt
 import numpy as np
 
 from lesson_lib import _checks, data, diagnostics, nets, train
@@ -64,6 +63,31 @@ def status_line(lr: float, diagnosis: Diagnosis, max_lr: float) -> str:
     return f"lr {format_lr(lr)}: {what} (max stable lr {format_lr(max_lr)})"
 
 
+def _checked(x, y, depth, init, steps, lr, lr_range, grid):
+    """The playground's arguments checked: returns `(x, y, low, high)` (the lessons' data if neither)."""
+    if (x is None) != (y is None):
+        missing = "y" if y is None else "x"
+        raise ValueError(f"{missing} is missing: pass both x and y, or neither for the lessons' data")
+    nets.check_depth(depth)
+    _checks.finite_float("init", init)
+    _checks.positive_float("lr", lr)
+    _checks.int_in_range("steps", steps, 2)
+    _checks.int_in_range("grid", grid, 2)
+    low, high = (float(v) for v in lr_range)
+    _checks.positive_float("lr_range[0]", low)
+    _checks.positive_float("lr_range[1]", high)
+    if not low < high:
+        raise ValueError(f"lr_range must be (low, high) with low < high, got {lr_range!r}")
+    if not low <= float(lr) <= high:
+        raise ValueError(f"lr must lie in lr_range [{low}, {high}], got {lr!r}")
+    if x is None:
+        x, y = data.linear_regression_data(jax.random.key(0))
+    _checks.same_shape(x, y)
+    _checks.finite_array("x", x)
+    _checks.finite_array("y", y)
+    return x, y, low, high
+
+
 class LearningRatePlayground(Playground):
     """A log-scale learning-rate slider driving a loss curve and a map of all learning rates.
 
@@ -85,26 +109,7 @@ class LearningRatePlayground(Playground):
 
     def __init__(self, x=None, y=None, *, depth: int = DEPTH, init: float = INIT, steps: int = STEPS,
                  lr: float = 0.1, lr_range=LR_RANGE, grid: int = 321):
-        if (x is None) != (y is None):
-            missing = "y" if y is None else "x"
-            raise ValueError(f"{missing} is missing: pass both x and y, or neither for the lessons' data")
-        nets.check_depth(depth)
-        _checks.finite_float("init", init)
-        _checks.positive_float("lr", lr)
-        _checks.int_in_range("steps", steps, 2)
-        _checks.int_in_range("grid", grid, 2)
-        low, high = (float(v) for v in lr_range)
-        _checks.positive_float("lr_range[0]", low)
-        _checks.positive_float("lr_range[1]", high)
-        if not low < high:
-            raise ValueError(f"lr_range must be (low, high) with low < high, got {lr_range!r}")
-        if not low <= float(lr) <= high:
-            raise ValueError(f"lr must lie in lr_range [{low}, {high}], got {lr!r}")
-        if x is None:
-            x, y = data.linear_regression_data(jax.random.key(0))
-        _checks.same_shape(x, y)
-        _checks.finite_array("x", x)
-        _checks.finite_array("y", y)
+        x, y, low, high = _checked(x, y, depth, init, steps, lr, lr_range, grid)
         self._args = (jnp.asarray(x, jnp.float32), jnp.asarray(y, jnp.float32))
         self._w0 = nets.init_narrow(depth, init)
         self._steps = int(steps)
@@ -113,22 +118,19 @@ class LearningRatePlayground(Playground):
         self.max_lr = diagnostics.max_stable_lr(narrow_loss_on(*self._args), w_min)
         self.lrs = np.geomspace(low, high, int(grid)).astype(np.float32)
         self.sweep = lr_sweep(nets.narrow_loss, self._w0, self.lrs, self._steps, args=self._args)
-
-        with plt.ioff():
-            fig, (ax_curve, ax_map) = plt.subplots(1, 2, figsize=(MAX_WIDTH, 3.6), layout="constrained")
-        loss_axes(ax_curve, self._steps, title=f"Loss curve (depth {depth}, start w = {init})")
-        ax_curve.title.set_fontsize(10)
-        ax_curve.axhline(self.min_loss, color="gray", ls=":", lw=1, label="lowest possible loss")
-        self.curve = LossCurve(ax_curve, animated=True, color="C0", lw=2, label="this learning rate")
-        ax_curve.legend(loc="lower left", fontsize=8)
-        self._draw_map(ax_map, low, high)
-        (self.lr_line,) = ax_map.plot([lr, lr], LOSS_LIM, color="C0", lw=1.5, animated=True)
-        (self.lr_dot,) = ax_map.plot([], [], "o", color="C0", ms=9, mec="black", animated=True,
-                                     clip_on=False, zorder=6)
-        self.ax_curve, self.ax_map = ax_curve, ax_map
-        controls = {"lr": log_slider("learning rate", lr, low, high)}
-        artists = self.curve.artists + [self.lr_line, self.lr_dot]
-        super().__init__(fig, controls, artists=artists)
+        super().__init__({"lr": log_slider("learning rate", lr, low, high)},
+                         figsize=(MAX_WIDTH, 3.6))
+        self.ax_curve, self.ax_map = self.fig.subplots(1, 2)
+        loss_axes(self.ax_curve, self._steps, title=f"Loss curve (depth {depth}, start w = {init})")
+        self.ax_curve.title.set_fontsize(10)
+        self.ax_curve.axhline(self.min_loss, color="gray", ls=":", lw=1, label="lowest possible loss")
+        self.curve = LossCurve(self.ax_curve, color="C0", lw=2, label="this learning rate")
+        self.moving(*self.curve.artists)
+        self.ax_curve.legend(loc="lower left", fontsize=8)
+        self._draw_map(self.ax_map, low, high)
+        self.lr_line = self.moving(*self.ax_map.plot([lr, lr], LOSS_LIM, color="C0", lw=1.5))
+        self.lr_dot = self.moving(*self.ax_map.plot([], [], "o", color="C0", ms=9, mec="black",
+                                                    clip_on=False, zorder=6))
 
     def _draw_map(self, ax, low, high):
         """The static right panel: the last `TAIL` losses of every precomputed run."""
@@ -153,13 +155,18 @@ class LearningRatePlayground(Playground):
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(loc="upper left", fontsize=8)
 
-    def draw(self, lr):
+    def compute(self, lr):
+        """Gradient descent at this rate: a `train.Trajectory`."""
+        return train.gradient_descent(nets.narrow_loss, self._w0, float(lr), self._steps,
+                                      args=self._args)
+
+    def draw(self, run, lr):
         lr = float(lr)
-        self.run = train.gradient_descent(nets.narrow_loss, self._w0, lr, self._steps, args=self._args)
-        losses = np.asarray(self.run.losses)
-        self.curve.update(losses, self.run.diverged_at)
-        self.diagnosis = diagnose(losses, self.run.diverged_at)
-        final = LOSS_LIM[1] if self.run.diverged_at is not None else float(np.clip(losses[-1], *LOSS_LIM))
+        self.run = run
+        losses = np.asarray(run.losses)
+        self.curve.update(losses, run.diverged_at)
+        self.diagnosis = diagnose(losses, run.diverged_at)
+        final = LOSS_LIM[1] if run.diverged_at is not None else float(np.clip(losses[-1], *LOSS_LIM))
         self.lr_line.set_xdata([lr, lr])
         self.lr_dot.set_data([lr], [final])
-        self.status.value = status_line(lr, self.diagnosis, self.max_lr)
+        return status_line(lr, self.diagnosis, self.max_lr)
