@@ -16,10 +16,11 @@ import editions  # noqa: E402
 import tag_notebooks  # noqa: E402
 
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-# Executed in the student edition: one lesson per kind of exercise, the quickest of each kind:
-# 03 (a function returning one number), 08 (a function filling an array; one exercise), 10 (a vector
-# function). The others are checked statically below (no later cell needs a solution's names).
-EXECUTED = ["03", "08", "10"]
+# Executed in the student edition: three of the quickest lessons (about 30, 30 and 60 s alone on
+# 2 cores), with different kinds of exercise: 03 (a function returning one number), 04 (two exercises
+# on a whole depth x learning-rate sweep), 08 (a function filling an array). Every lesson but 01, 02
+# and 09 executed here without error; the static check below covers all of them.
+EXECUTED = ["03", "04", "08"]
 # Lessons whose later cells call the learner's function (the template raises there): fixed in the
 # lessons, these marks must go (strict xfail fails when the lesson is fixed).
 NEEDS_SOLUTION_LATER = {"01": "cells after the exercise call grad_w",
