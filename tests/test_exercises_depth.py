@@ -15,7 +15,7 @@ def correct(w, x, y):
 
 
 def test_reference_matches_numpy_formula():
-    x, y = data.linear_regression_data(jax.random.key(3), n=20)
+    x, y = data.linear_regression_data(20, key=jax.random.key(3))
     for w in ([0.9], [1.5, -0.5, 2.0], [0.3, 0.0, 1.2], list(np.linspace(0.8, 1.1, 30))):
         np.testing.assert_allclose(reference_layer_gradients(w, x, y), correct(w, x, y),
                                    rtol=1e-6, atol=1e-9)
@@ -29,7 +29,7 @@ def test_correct_answers_pass():
 
 
 def test_correct_answer_passes_on_other_data():
-    x, y = data.linear_regression_data(jax.random.key(7), n=30, slope=-1.0)
+    x, y = data.linear_regression_data(30, slope=-1.0, key=jax.random.key(7))
     assert check_layer_gradients(correct, x, y).passed
 
 

@@ -16,7 +16,7 @@ def numpy_grad(w1, w2, x, y):
 
 @pytest.fixture(scope="module")
 def data():
-    return linear_regression_data(jax.random.key(0))
+    return linear_regression_data(key=jax.random.key(0))
 
 
 def test_reference_grad_matches_the_hand_derived_formula(data):

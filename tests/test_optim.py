@@ -216,7 +216,7 @@ QUAD_LR = {"sgd": 0.05, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.5, "rms
 
 @pytest.mark.parametrize("name", optim.NAMES)
 def test_every_optimizer_converges_on_the_bowl_and_the_narrow_net(name):
-    x, y = linear_regression_data(jax.random.key(0), n=50, noise=0.0)
+    x, y = linear_regression_data(50, noise=0.0, key=jax.random.key(0))
     for loss, start in [
         (landscapes.ill_conditioned_quadratic(10.0, 0.3), [2.0, -1.5]),
         (landscapes.narrow_landscape(x, y), [0.5, 0.3]),
