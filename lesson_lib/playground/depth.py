@@ -11,15 +11,13 @@ traced argument (`nets.masked_narrow_loss`), so every depth reuses one compiled
 training loop: dragging the slider never recompiles.
 """
 
-import jax
 import jax.numpy as jnp
-import matplotlib.pyplot as plt
 import numpy as np
 
-from lesson_lib import _checks, data, nets, train
+from lesson_lib import _checks, nets, train
 from lesson_lib.plots import LossCurve, format_lr, loss_axes, visible_losses
 from lesson_lib.playground.base import Playground, int_slider
-from lesson_lib.playground.landscape import check_data
+from lesson_lib.playground.landscape import lesson_data
 
 __all__ = [
     "LR",
@@ -77,6 +75,15 @@ def status_line(depth: int, hit: int | None, *, threshold: float, steps: int,
     return f"depth {depth}: loss < {threshold:g} after {hit} steps"
 
 
+def _check_settings(lr, steps, init, threshold, depth, max_depth) -> None:
+    _checks.positive_float("lr", lr)
+    _checks.int_in_range("steps", steps, 1)
+    _checks.finite_float("init", init)
+    _checks.positive_float("threshold", threshold)
+    _checks.int_in_range("max_depth", max_depth, 1, nets.MAX_DEPTH)
+    _checks.int_in_range("depth", depth, 1, int(max_depth))
+
+
 class DepthPlayground(Playground):
     """A depth slider (1…`max_depth`) at a fixed learning rate: loss curve and product of weights.
 
@@ -97,17 +104,8 @@ class DepthPlayground(Playground):
     def __init__(self, x=None, y=None, *, lr: float = LR, steps: int = STEPS, init: float = INIT,
                  threshold: float = THRESHOLD, depth: int = 10,
                  max_depth: int = SLIDER_MAX_DEPTH):
-        if x is None and y is None:
-            x, y = data.linear_regression_data(jax.random.key(0))
-        elif x is None or y is None:
-            raise ValueError("x and y must be given together (or both left out)")
-        check_data(x, y)
-        _checks.positive_float("lr", lr)
-        _checks.int_in_range("steps", steps, 1)
-        _checks.finite_float("init", init)
-        _checks.positive_float("threshold", threshold)
-        _checks.int_in_range("max_depth", max_depth, 1, nets.MAX_DEPTH)
-        _checks.int_in_range("depth", depth, 1, int(max_depth))
+        x, y = lesson_data(x, y)
+        _check_settings(lr, steps, init, threshold, depth, max_depth)
         self.x = jnp.asarray(x, dtype=jnp.float32)
         self.y = jnp.asarray(y, dtype=jnp.float32)
         self.lr, self.steps, self.init = float(lr), int(steps), float(init)
@@ -115,37 +113,35 @@ class DepthPlayground(Playground):
         self.run, self.hit = None, None
         # The best possible fit: p* = mean(xy)/mean(x²), loss floor = its error.
         self.best_product, self.noise_floor = nets.narrow_solution(self.x, self.y)
-
-        with plt.ioff():
-            fig, (loss_ax, product_ax) = plt.subplots(1, 2, figsize=FIGSIZE)
         # Fixed margins: a layout engine would re-measure every tick label on each full draw.
-        fig.subplots_adjust(left=0.09, right=0.985, bottom=0.14, top=0.91, wspace=0.32)
-        loss_axes(loss_ax, self.steps, ylim=LOSS_YLIM,
-                  title=f"Loss at learning rate {format_lr(self.lr)}")
-        loss_ax.axhline(self.noise_floor, color="gray", ls="--", lw=1,
-                        label=f"noise floor {self.noise_floor:.3g}")
-        loss_ax.axhline(self.threshold, color="tab:green", ls=":", lw=1,
-                        label=f"threshold {self.threshold:g}")
-        loss_ax.legend(loc="upper right", fontsize=8)
-        loss_ax.title.set_fontsize(10)
-        self.curve = LossCurve(loss_ax, ylim=LOSS_YLIM, animated=True, color="tab:blue")
-        (self.hit_line,) = loss_ax.plot([], [], color="tab:green", lw=1, ls="-.", animated=True)
+        super().__init__({"depth": int_slider("depth", int(depth), 1, int(max_depth))},
+                         figsize=FIGSIZE, layout=None)
+        loss_ax, product_ax = self.fig.subplots(1, 2)
+        self.fig.subplots_adjust(left=0.09, right=0.985, bottom=0.14, top=0.91, wspace=0.32)
+        self._loss_panel(loss_ax)
+        self._product_panel(product_ax)
 
-        product_ax.set_yscale("log")
-        product_ax.set_xlim(0, self.steps)
-        product_ax.set_ylim(*PRODUCT_YLIM)
-        product_ax.set_xlabel("step")
-        product_ax.set_ylabel("slope p = w_D ··· w_1")
-        product_ax.set_title("The network's slope p = ∏ w", fontsize=10)
-        product_ax.grid(True, which="major", alpha=0.3)
-        product_ax.axhline(self.best_product, color="gray", ls="--", lw=1,
-                           label=f"best slope p* = {self.best_product:.3g}")
-        product_ax.legend(loc="lower right", fontsize=8)
-        (self.product_line,) = product_ax.plot([], [], color="tab:orange", animated=True)
+    def _loss_panel(self, ax):
+        loss_axes(ax, self.steps, ylim=LOSS_YLIM, title=f"Loss at learning rate {format_lr(self.lr)}")
+        ax.axhline(self.noise_floor, color="gray", ls="--", lw=1,
+                   label=f"noise floor {self.noise_floor:.3g}")
+        ax.axhline(self.threshold, color="tab:green", ls=":", lw=1,
+                   label=f"threshold {self.threshold:g}")
+        ax.legend(loc="upper right", fontsize=8)
+        ax.title.set_fontsize(10)
+        self.curve = LossCurve(ax, ylim=LOSS_YLIM, color="tab:blue")
+        self.moving(*self.curve.artists)
+        self.hit_line = self.moving(*ax.plot([], [], color="tab:green", lw=1, ls="-."))
 
-        controls = {"depth": int_slider("depth", int(depth), 1, int(max_depth))}
-        super().__init__(fig, controls,
-                         artists=self.curve.artists + [self.hit_line, self.product_line])
+    def _product_panel(self, ax):
+        ax.set(yscale="log", xlim=(0, self.steps), ylim=PRODUCT_YLIM, xlabel="step",
+               ylabel="slope p = w_D ··· w_1")
+        ax.set_title("The network's slope p = ∏ w", fontsize=10)
+        ax.grid(True, which="major", alpha=0.3)
+        ax.axhline(self.best_product, color="gray", ls="--", lw=1,
+                   label=f"best slope p* = {self.best_product:.3g}")
+        ax.legend(loc="lower right", fontsize=8)
+        self.product_line = self.moving(*ax.plot([], [], color="tab:orange"))
 
     def descend(self, depth: int) -> train.Trajectory:
         """Gradient descent at this depth, on padded weights (one compiled loop for all depths)."""
@@ -154,9 +150,11 @@ class DepthPlayground(Playground):
         return train.gradient_descent(nets.masked_narrow_loss, w0, self.lr, self.steps,
                                       args=(int(depth), self.x, self.y))
 
-    def draw(self, depth):
+    def compute(self, depth):
+        return self.descend(int(depth))
+
+    def draw(self, run, depth):
         depth = int(depth)
-        run = self.descend(depth)
         losses = np.asarray(run.losses)
         with np.errstate(over="ignore", invalid="ignore"):  # a diverged run's product overflows
             products = np.prod(np.asarray(run.params)[:, :depth], axis=1)
@@ -170,5 +168,5 @@ class DepthPlayground(Playground):
         else:
             self.hit_line.set_data([hit, hit], list(LOSS_YLIM))
         self.run, self.hit = run, hit
-        self.status.value = status_line(depth, hit, threshold=self.threshold, steps=self.steps,
-                                        diverged_at=run.diverged_at)
+        return status_line(depth, hit, threshold=self.threshold, steps=self.steps,
+                           diverged_at=run.diverged_at)

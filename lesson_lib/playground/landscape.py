@@ -28,7 +28,7 @@ from lesson_lib.plots import (
 from lesson_lib.plots.narrow import DARK_LEGEND, valley_branches, visible_path
 from lesson_lib.train import gradient_descent
 
-__all__ = ["LandscapePlayground", "check_data", "valley_branches", "visible_path"]
+__all__ = ["LandscapePlayground", "check_data", "lesson_data", "valley_branches", "visible_path"]
 
 FIGSIZE = (7.4, 3.5)
 """The playground's figure, in inches: fits a 760-px output area at 100 dpi."""
@@ -52,12 +52,19 @@ def check_data(x, y) -> None:
             raise ValueError(f"{name} must contain only finite numbers (no NaN or inf)")
 
 
-def _lesson_data(x, y):
-    """`(x, y)` as given (checked), or the lesson's data when both are left out."""
+def lesson_data(x, y):
+    """`(x, y)` as given (checked by `check_data`), or the lessons' data when both are left out.
+
+    Example:
+      >>> lesson_data(np.array([1.0]), None)
+      Traceback (most recent call last):
+      ...
+      ValueError: x and y must be given together (or neither, for the lessons' data)
+    """
     if x is None and y is None:
         return linear_regression_data(jax.random.key(0))
     if x is None or y is None:
-        raise ValueError("x and y must be given together (or neither, for the lesson's data)")
+        raise ValueError("x and y must be given together (or neither, for the lessons' data)")
     check_data(x, y)
     return x, y
 
@@ -100,7 +107,7 @@ class LandscapePlayground(Playground):
 
     def __init__(self, x=None, y=None, *, steps: int = 150, lim: float = 2.5,
                  w1: float = 0.5, w2: float = -1.5, lr: float = 0.05, grid_n: int = 121):
-        x, y = _lesson_data(x, y)
+        x, y = lesson_data(x, y)
         _check_settings(steps, lim, w1, w2, lr, grid_n)
         self.x, self.y = np.asarray(x, np.float32), np.asarray(y, np.float32)
         self._args = (jnp.asarray(self.x), jnp.asarray(self.y))
