@@ -18,7 +18,8 @@ then, for the first slider of each playground:
   round trip each: under load Playwright's `mouse.move` managed only 8-18 moves
   a second, so the figure measured the driver, not the playground.
 Beside the lessons: the trivial ipympl playground (the yardstick) and a toy
-`LiveCanvas` whose slider is linked (`LiveCanvas.link`), the harness's ceiling.
+`LiveCanvas` (one line, one slider) with its slider linked (`LiveCanvas.link`)
+and without: the harness's ceiling, and what linking alone changes.
 Also: cold start (opening a lesson to its first interactive plot after Run All,
 first open with an empty JAX compilation cache vs second open).
 
@@ -45,6 +46,8 @@ PRESSES = 15
 DRAG_S = 2.0
 YARDSTICK = "00_yardstick_ipympl.ipynb"
 TOY = "00_toy_linked.ipynb"
+TOY_UNLINKED = "00_toy_unlinked.ipynb"
+TOYS = (YARDSTICK, TOY, TOY_UNLINKED)
 # With --preview-link: a first cell that makes every playground link its controls, as the
 # one line `self.canvas.link(*self.controls.values())` in the Playground base will.
 PREVIEW_LINK = """# benchmark preview: every playground links its controls to its canvas
@@ -100,7 +103,8 @@ ARM_JS = f"""(c) => {{
 
 def _write_toys(folder: Path) -> list[Path]:
     return [write_notebook(folder / YARDSTICK, YARDSTICK_CELLS),
-            write_notebook(folder / TOY, linked_toy_cells(link=True))]
+            write_notebook(folder / TOY, linked_toy_cells(link=True)),
+            write_notebook(folder / TOY_UNLINKED, linked_toy_cells(link=False))]
 
 
 def _with_preview_link(notebook: Path, folder: Path) -> Path:
@@ -190,7 +194,7 @@ def measure(notebooks: list[str], ratios=(1, 2), *, toys: bool = True, preview_l
             for ratio in ratios:
                 context = browser.new_context(viewport={"width": 1280, "height": 800},
                                               device_scale_factor=ratio)
-                for notebook in ([YARDSTICK, TOY] if toys else []) + list(notebooks):
+                for notebook in (list(TOYS) if toys else []) + list(notebooks):
                     results.setdefault(ratio, []).extend(
                         measure_notebook(context, url, notebook, presses))
                 context.close()
@@ -200,7 +204,8 @@ def measure(notebooks: list[str], ratios=(1, 2), *, toys: bool = True, preview_l
 
 def _name(notebook: str) -> str:
     return {YARDSTICK: "yardstick: trivial ipympl plot",
-            TOY: "toy: LiveCanvas, slider linked"}.get(notebook, notebook.removesuffix(".ipynb"))
+            TOY: "toy: LiveCanvas, slider linked",
+            TOY_UNLINKED: "toy: LiveCanvas, not linked"}.get(notebook, notebook.removesuffix(".ipynb"))
 
 
 def _table(results: dict) -> str:
@@ -225,7 +230,7 @@ def run(notebooks: list[str] | None = None, ratios=(1, 2), *, preview_link: bool
         notebooks = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
     results = measure(notebooks, ratios, preview_link=preview_link, presses=presses)
     every = [r for rows in results.values() for r in rows]
-    lessons = [r for r in every if r["notebook"] not in (YARDSTICK, TOY)]
+    lessons = [r for r in every if r["notebook"] not in TOYS]
     yard = [r for r in every if r["notebook"] == YARDSTICK]
     lines = [
         f"- Every lesson playground: worst median key → pixels {max(r['median_ms'] for r in lessons):.0f} ms, "
@@ -240,7 +245,7 @@ def run(notebooks: list[str] | None = None, ratios=(1, 2), *, preview_link: bool
         lines.append("- Cold start, opening a lesson to its first interactive plot after Run All (first open "
                      "with an empty JAX compilation cache → second open): "
                      + ", ".join(f"{n[:2]} {cold[n]:.0f} → {warm[n]:.0f} s" for n in sorted(cold)
-                                 if n not in (YARDSTICK, TOY)) + ".\n")
+                                 if n not in TOYS) + ".\n")
     moves = min(r["moves_per_s"] for r in every)
     lines.append(f"- The page made at least {moves:.0f} mouse moves a second during every drag"
                  + (" (below 50: the page itself was starved, so the drag figures are too low)"
