@@ -85,7 +85,7 @@ def test_no_recompilation_over_every_control(pg):
 def test_errors_are_shown_not_raised():
     playground = StepSizePlayground(grid=5)
 
-    def broken(**values):
+    def broken(*result, **values):
         raise RuntimeError("boom")
 
     playground.draw = broken

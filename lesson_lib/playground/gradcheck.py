@@ -9,15 +9,12 @@ slider's h; the status line reads the error at that h and its verdict.
 The math lives in `lesson_lib.gradcheck` (`error_vs_h`, `verdict_of`).
 """
 
-import ipywidgets as widgets
-import jax
 import jax.numpy as jnp
-import matplotlib.pyplot as plt
 import numpy as np
 
 from lesson_lib import _checks
 from lesson_lib.gradcheck import error_vs_h, verdict_of
-from lesson_lib.playground.base import Playground, log_slider
+from lesson_lib.playground.base import Playground, dropdown, log_slider
 from lesson_lib.plots.gradcheck import CURVE_STYLES, MAX_WIDTH, _shown, curve_label, error_axes
 
 __all__ = [
@@ -58,6 +55,24 @@ def status_line(dtype: str, formula: str, h: float, error: float) -> str:
     return f"{dtype}, {formula}, h = {h:.1e}: relative error {error:.1e} ({verdict_of(error)})"
 
 
+def _checked(f, x, exact, h, grid):
+    """The playground's arguments checked; returns `(f, exact)` (the lesson's example if no f)."""
+    if f is None:
+        f = default_function
+        exact = default_derivative(x) if exact is None else exact
+    elif exact is None:
+        raise ValueError("exact is missing: pass the true derivative of f at x")
+    if not callable(f):
+        raise ValueError(f"f must be a function of one number, got {f!r}")
+    _checks.finite_float("x", x)
+    _checks.finite_float("exact", exact)
+    _checks.positive_float("h", h)
+    _checks.int_in_range("grid", grid, 2)
+    if not H_RANGE[0] <= float(h) <= H_RANGE[1]:
+        raise ValueError(f"h must lie in [{H_RANGE[0]:g}, {H_RANGE[1]:g}], got {h!r}")
+    return f, exact
+
+
 class StepSizePlayground(Playground):
     """A log slider for h and dropdowns for precision and formula, driving the error-vs-h curve.
 
@@ -76,19 +91,7 @@ class StepSizePlayground(Playground):
 
     def __init__(self, f=None, x: float = 0.5, exact: float | None = None, *, h: float = 1e-5,
                  grid: int = 121):
-        if f is None:
-            f = default_function
-            exact = default_derivative(x) if exact is None else exact
-        elif exact is None:
-            raise ValueError("exact is missing: pass the true derivative of f at x")
-        if not callable(f):
-            raise ValueError(f"f must be a function of one number, got {f!r}")
-        _checks.finite_float("x", x)
-        _checks.finite_float("exact", exact)
-        _checks.positive_float("h", h)
-        _checks.int_in_range("grid", grid, 2)
-        if not H_RANGE[0] <= float(h) <= H_RANGE[1]:
-            raise ValueError(f"h must lie in [{H_RANGE[0]:g}, {H_RANGE[1]:g}], got {h!r}")
+        f, exact = _checked(f, x, exact, h, grid)
         self._f, self._x, self._exact = f, float(x), float(exact)
         self.hs = np.geomspace(*H_RANGE, int(grid))
         self.curves = {}
@@ -97,42 +100,39 @@ class StepSizePlayground(Playground):
                 self.curves[(dtype, centered)] = error_vs_h(f, self._x, self._exact, self.hs,
                                                             centered=centered, dtype=dtype)
                 self._error_at(float(h), dtype, centered)  # compile the readout once here
-
-        with plt.ioff():
-            fig, ax = plt.subplots(figsize=(MAX_WIDTH, 3.9), layout="constrained")
-        error_axes(ax, H_RANGE, title="Relative error of the numerical derivative of f at θ = "
+        super().__init__({
+            "h": log_slider("step h", float(h), *H_RANGE, step=0.05),
+            "precision": dropdown("precision", PRECISIONS, "float64"),
+            "formula": dropdown("formula", FORMULAS, "centred"),
+        }, figsize=(MAX_WIDTH, 3.9))
+        self.ax = ax = self.fig.subplots()
+        error_axes(ax, H_RANGE, title=f"Relative error of the numerical derivative of f at θ = "
                                       f"{self._x:g}")
         for (dtype, centered), errors in self.curves.items():
             ax.plot(self.hs, _shown(errors), lw=1, alpha=0.35, label=curve_label(dtype, centered),
                     **CURVE_STYLES[(dtype, centered)])
         ax.legend(loc="lower left", fontsize=7, ncols=2)
-        (self.line,) = ax.plot([], [], lw=2.5, animated=True)
-        (self.h_line,) = ax.plot([h, h], list(ax.get_ylim()), color="k", lw=1, animated=True)
-        (self.dot,) = ax.plot([], [], "o", color="k", ms=8, mfc="white", mew=2, animated=True,
-                              zorder=6)
-        self.ax = ax
-        controls = {
-            "h": log_slider("step h", float(h), *H_RANGE, step=0.05),
-            "precision": widgets.Dropdown(options=list(PRECISIONS), value="float64",
-                                          description="precision"),
-            "formula": widgets.Dropdown(options=list(FORMULAS), value="centred",
-                                        description="formula"),
-        }
-        super().__init__(fig, controls, artists=[self.line, self.h_line, self.dot])
+        self.line = self.moving(*ax.plot([], [], lw=2.5))
+        self.h_line = self.moving(*ax.plot([h, h], list(ax.get_ylim()), color="k", lw=1))
+        self.dot = self.moving(*ax.plot([], [], "o", color="k", ms=8, mfc="white", mew=2,
+                                        zorder=6))
 
     def _error_at(self, h: float, dtype: str, centered: bool) -> float:
         return float(error_vs_h(self._f, self._x, self._exact, np.array([h]), centered=centered,
                                 dtype=dtype)[0])
 
-    def draw(self, h, precision, formula):
+    def compute(self, h, precision, formula):
+        """The relative error at this step, precision and formula."""
+        return self._error_at(float(h), precision, FORMULAS[formula])
+
+    def draw(self, error, h, precision, formula):
         h = float(h)
-        centered = FORMULAS[formula]
-        style = CURVE_STYLES[(precision, centered)]
-        self.line.set_data(self.hs, _shown(self.curves[(precision, centered)]))
+        style = CURVE_STYLES[(precision, FORMULAS[formula])]
+        self.line.set_data(self.hs, _shown(self.curves[(precision, FORMULAS[formula])]))
         self.line.set_color(style["color"])
         self.line.set_linestyle(style["ls"])
-        self.error = self._error_at(h, precision, centered)
+        self.error = error
         self.h_line.set_xdata([h, h])
-        self.dot.set_data([h], _shown([self.error]))
+        self.dot.set_data([h], _shown([error]))
         self.dot.set_markeredgecolor(style["color"])
-        self.status.value = status_line(precision, formula, h, self.error)
+        return status_line(precision, formula, h, error)
