@@ -145,7 +145,8 @@ function linkControls(model) {
       } catch (error) {
         continue;  // a front end without this control's model: its own sync still works
       }
-      if (mine !== generation || !control) return;
+      if (mine !== generation) return;  // linked again meanwhile
+      if (!control) continue;
       const event = `change:${name}`;
       const listener = (changed, value) => {
         // A value the kernel just sent (its own update) needs no trip back.
