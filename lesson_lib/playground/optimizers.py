@@ -131,14 +131,7 @@ class OptimizerRacePlayground(Playground):
         self.ax_map, self.ax_loss = self.fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
         self.ax_loss.set(xlim=(0, self.steps), xlabel="step")
         self.ax_loss.grid(True, alpha=0.3)
-        self.paths, self.heads, self.curves = {}, {}, {}
-        for name in self.names:
-            color = COLORS[name]
-            self.paths[name] = self.moving(*self.ax_map.plot([], [], "-", color=color, lw=1.6))
-            self.heads[name] = self.moving(*self.ax_map.plot([], [], "o", color=color, mec="black",
-                                                             ms=7, zorder=6))
-            self.curves[name] = self.moving(*self.ax_loss.plot(
-                [], [], color="black" if name == "sgd" else color, lw=1.5, label=name))
+        self._racers()
         self.start_mark = self.moving(*self.ax_map.plot([], [], "s", color="white", mec="black",
                                                         ms=8, zorder=5))
         self.step_line = self.moving(self.ax_loss.axvline(0, color="gray", lw=0.8, ls=":"))
@@ -151,6 +144,17 @@ class OptimizerRacePlayground(Playground):
         self.step_slider = widgets.IntSlider(value=self.steps, min=0, max=self.steps,
                                              description="step", readout=True)
         widgets.jslink((self.controls["step"], "value"), (self.step_slider, "value"))
+
+    def _racers(self):
+        """Each optimizer's moving path, head (on the map) and loss curve."""
+        self.paths, self.heads, self.curves = {}, {}, {}
+        for name in self.names:
+            color = COLORS[name]
+            self.paths[name] = self.moving(*self.ax_map.plot([], [], "-", color=color, lw=1.6))
+            self.heads[name] = self.moving(*self.ax_map.plot([], [], "o", color=color, mec="black",
+                                                             ms=7, zorder=6))
+            self.curves[name] = self.moving(*self.ax_loss.plot(
+                [], [], color="black" if name == "sgd" else color, lw=1.5, label=name))
 
     # -- static parts -------------------------------------------------------
     def _draw_course(self, name):
