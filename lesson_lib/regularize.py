@@ -158,8 +158,9 @@ def batch_norm(x, gamma, beta, state: BatchNormState, *, train: bool, momentum=0
       >>> import jax.numpy as jnp
       >>> x = jnp.array([[1.0], [3.0]])
       >>> y, s = batch_norm(x, jnp.ones(1), jnp.zeros(1), batch_norm_state(1), train=True)
-      >>> y.ravel().round(3).tolist(), s.mean.round(6).tolist(), s.var.round(6).tolist()  # var: 0.9 + 0.1·2
-      ([-1.0, 1.0], [0.2], [1.1])
+      >>> # running mean 0.9·0 + 0.1·2, running variance 0.9·1 + 0.1·2 (the unbiased batch variance)
+      >>> [round(float(v), 3) for v in y.ravel()], round(float(s.mean[0]), 6), round(float(s.var[0]), 6)
+      ([-1.0, 1.0], 0.2, 1.1)
     """
     if not isinstance(train, bool):
         raise ValueError(f"train must be True or False, got {train!r}")
