@@ -240,3 +240,26 @@ def test_blitter_never_pastes_a_background_of_another_size():
     ResizeEvent("resize_event", fig.canvas)._process()
     assert blitter.background is None
     plt.close(fig)
+
+
+MODULES = ("babysitting", "depth", "depth_lr", "gradcheck", "initialization", "landscape",
+           "learning_rate", "optimizers", "schedules", "search")
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_lesson_playgrounds_use_the_base_and_stay_short(module):
+    """No constructor over 30 lines; no private base machinery touched; no pyplot."""
+    import ast
+    from pathlib import Path
+
+    import lesson_lib.playground as package
+
+    source = (Path(package.__file__).parent / f"{module}.py").read_text()
+    assert "pyplot" not in source and "_on_change" not in source
+    assert "._show(" not in source and "blitter" not in source
+    classes = [n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.ClassDef)]
+    assert classes, module
+    for cls in classes:
+        for item in cls.body:
+            if isinstance(item, ast.FunctionDef) and item.name == "__init__":
+                assert item.end_lineno - item.lineno + 1 <= 30, f"{cls.name}.__init__ is too long"
