@@ -9,7 +9,7 @@ and `ridge_path`, compiled once: λ is traced), showing the fitted
 coefficients as dots on the paths.
 """
 
-import matplotlib.pyplot as plt
+import matplotlib as mpl
 import numpy as np
 
 from lesson_lib import _checks, regularize
@@ -80,7 +80,8 @@ class PenaltyPlayground(Playground):
 
     Attributes (besides `Playground`'s):
       strengths: the grid of strengths; `paths`: "l1"/"l2" -> `(grid, 10)` coefficients;
-      `val_mse`: "l1"/"l2" -> `(grid,)` validation MSE; `fitted`: the coefficients at the slider's λ.
+      `val_mse`: "l1"/"l2" -> `(grid,)` validation MSE; `fitted`: the coefficients at the slider's λ;
+      `shown`: the nonzero counts and validation MSEs at the slider's λ.
     """
 
     def __init__(self, strength: float = 0.03, *, grid: int = 60, n_train: int = 300):
@@ -88,24 +89,27 @@ class PenaltyPlayground(Playground):
         if not LOW <= float(strength) <= HIGH:
             raise ValueError(f"strength must be in [{LOW:g}, {HIGH:g}], got {strength!r}")
         _checks.int_in_range("grid", grid, 5, 400)
+        super().__init__({"strength": log_slider("strength λ", float(strength), LOW, HIGH)},
+                         figsize=(MAX_WIDTH, 3.3))
         self.x, self.y, self.x_val, self.y_val, self.names = diabetes_split(n_train)
         self.strengths = np.geomspace(LOW, HIGH, int(grid))
         self.paths = {"l1": regularize.lasso_path(self.x, self.y, self.strengths),
                       "l2": regularize.ridge_path(self.x, self.y, self.strengths)}
         self.val_mse = {k: validation_mse(v, self.x_val, self.y_val) for k, v in self.paths.items()}
-
-        with plt.ioff():
-            fig, axes = plt.subplots(1, 3, figsize=(MAX_WIDTH, 3.3), layout="constrained")
+        axes = self.fig.subplots(1, 3)
         titles = {"l1": "L1: coefficients hit 0", "l2": "L2: coefficients shrink"}
-        self.dots, self.lines = {}, []
+        colors = [mpl.colormaps["tab10"](j % 10) for j in range(len(self.names))]
+        limit = 1.1 * np.abs(self.paths["l2"]).max()
+        self.dots = {}
         for ax, kind in zip(axes[:2], ("l1", "l2")):
             paths_axes(ax, self.strengths, self.paths[kind], title=titles[kind])
-            limit = 1.1 * np.abs(self.paths["l2"]).max()
             ax.set_ylim(-limit, limit)
-            self.dots[kind] = ax.scatter(np.full(len(self.names), strength), self.paths[kind][0], s=22,
-                                         c=[plt.cm.tab10(j % 10) for j in range(len(self.names))],
-                                         edgecolors="black", linewidths=0.6, zorder=5, animated=True)
-        ax = axes[2]
+            self.dots[kind] = self.moving(ax.scatter(np.full(len(self.names), strength), self.paths[kind][0],
+                                                     s=22, c=colors, edgecolors="black", linewidths=0.6, zorder=5))
+        self._validation_axes(axes[2])
+        self.lines = [self.moving(a.axvline(strength, color="black", ls=":", lw=1.3)) for a in axes]
+
+    def _validation_axes(self, ax):
         for kind in ("l1", "l2"):
             ax.plot(self.strengths, self.val_mse[kind], lw=1.8, **PENALTY_STYLE[kind])
         ax.set_xscale("log")
@@ -116,23 +120,23 @@ class PenaltyPlayground(Playground):
         ax.set_title("Validation loss", fontsize=10)
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8, loc="upper left")
-        self.val_dots = {kind: ax.plot([], [], "o", ms=7, mec="black", color=PENALTY_STYLE[kind]["color"],
-                                       animated=True)[0] for kind in ("l1", "l2")}
-        self.lines = [a.axvline(strength, color="black", ls=":", lw=1.3, animated=True) for a in axes]
-        controls = {"strength": log_slider("strength λ", float(strength), LOW, HIGH)}
-        artists = [*self.lines, *self.dots.values(), *self.val_dots.values()]
-        super().__init__(fig, controls, artists=artists)
+        self.val_dots = {kind: self.moving(*ax.plot([], [], "o", ms=7, mec="black",
+                                                    color=PENALTY_STYLE[kind]["color"])) for kind in ("l1", "l2")}
 
-    def draw(self, strength):
+    def compute(self, strength):
         strength = float(strength)
-        self.fitted = {"l1": regularize.lasso_path(self.x, self.y, strength),
-                       "l2": regularize.ridge_path(self.x, self.y, strength)}
-        mse = {k: float(validation_mse(w, self.x_val, self.y_val)[0]) for k, w in self.fitted.items()}
-        nonzero = {k: int(np.sum(np.abs(w) > 1e-6)) for k, w in self.fitted.items()}
+        fitted = {"l1": regularize.lasso_path(self.x, self.y, strength),
+                  "l2": regularize.ridge_path(self.x, self.y, strength)}
+        mse = {k: float(validation_mse(w, self.x_val, self.y_val)[0]) for k, w in fitted.items()}
+        nonzero = {k: int(np.sum(np.abs(w) > 1e-6)) for k, w in fitted.items()}
+        return fitted, {"nonzero": nonzero, "mse": mse}
+
+    def draw(self, result, strength):
+        strength = float(strength)
+        self.fitted, self.shown = result
         for line in self.lines:
             line.set_xdata([strength, strength])
         for kind, dots in self.dots.items():
             dots.set_offsets(np.c_[np.full(self.fitted[kind].size, strength), self.fitted[kind]])
-            self.val_dots[kind].set_data([strength], [mse[kind]])
-        self.shown = {"nonzero": nonzero, "mse": mse}
-        self.status.value = penalty_status(strength, nonzero, mse, len(self.names))
+            self.val_dots[kind].set_data([strength], [self.shown["mse"][kind]])
+        return penalty_status(strength, self.shown["nonzero"], self.shown["mse"], len(self.names))
