@@ -10,12 +10,21 @@ A playground is a figure whose moving artists follow a few controls. Subclass
    without pyplot (so no ipympl widget is created and closed). Add axes with
    `self.fig.subplots(...)`, style them with the lessons' helpers in
    `lesson_lib.plots` (`loss_axes`, `draw_landscape`, ...), draw the static
-   parts once, and register what moves with `self.moving(artist, ...)`.
+   parts once, and register what moves with `self.moving(artist, ...)`
+   (lines, markers, collections, text; they are left out of the background).
+   A figure built by a `lesson_lib.plots` helper is passed as `fig=...`
+   instead. Nothing is drawn before the constructor returns, so the
+   statements may come in any order around `super().__init__`.
+   Randomness: take a keyword-only `key` (`two_keys(key)` splits one for
+   two random parts); bad arguments raise a ValueError naming them
+   (`lesson_lib._checks`).
 2. **`compute(**values)`**, pure: control values in, a result out (a
    trajectory, a table). It receives only the controls its signature names
    (or all of them, with `**values`), and the base caches its results by
    those values, so moving a control it does not read (a Play control that
-   scrubs along a trajectory) recomputes nothing.
+   scrubs along a trajectory) recomputes nothing (`cache_size` results kept).
+   Keep it pure and cheap to call again: a jitted function whose slider
+   values are traced arguments (`float(v)`, `int(v)`), so no move recompiles.
 3. **`draw(result, **values)`**: put the result into the moving artists
    (`line.set_data(...)`) and return the status line ("diverged at step
    53"), or None to leave it. A playground without a `compute` step gets
@@ -42,6 +51,15 @@ Optional hooks and tools:
   `control_rows()`: arrange the controls (default: one wrapping row).
   `show()`: send the moving artists now (after changing them outside `draw`).
   `clear_cache()`: forget `compute`'s results (after changing its inputs).
+  `description`: the line shown without a kernel (default: the class
+    docstring's first line), beside a picture of the first state.
+
+Testing one: set `pg.controls[name].value` (observers run at once in the
+kernel) or `pg.set(...)`, then check `pg.status.value`, the artists' data and
+`pg.last_error`; wrap the moves in `lesson_lib.compilation.count_compilations`
+to prove nothing recompiles; a click is
+`pg.canvas._on_message(pg.canvas, {"type": "click", "x": px, "y": py}, [])`
+with figure pixels from the top left.
 
 Example (a complete playground):
   >>> import numpy as np
