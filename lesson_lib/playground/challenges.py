@@ -12,6 +12,7 @@
 """
 
 import ipywidgets as widgets
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -180,8 +181,6 @@ class SwarmPlayground(Playground):
         self.max_particles = _checks.int_in_range("max_particles", max_particles, 2)
         self.seed = _checks.int_in_range("seed", seed, 0)
         _checks.int_in_range("interval_ms", interval_ms, 1)
-        import jax
-
         self.key = jax.random.key(self.seed)
         self.global_value = float(challenges.wells(jnp.asarray(challenges.WELL_CENTERS[4])))
         bounds = challenges.WELLS_BOUNDS
@@ -197,6 +196,14 @@ class SwarmPlayground(Playground):
         self.step_slider = widgets.IntSlider(value=self.steps, min=0, max=self.steps,
                                              description="step")
         widgets.jslink((controls["step"], "value"), (self.step_slider, "value"))
+        ax_map, ax_best = self._static_axes(bounds)
+        self.particles = self.moving(*ax_map.plot([], [], "o", color="white", mec="black", ms=4))
+        self.best = self.moving(*ax_map.plot([], [], "*", color="gold", mec="black", ms=14,
+                                             zorder=6))
+        self.curve = self.moving(*ax_best.plot([], [], color="tab:red", lw=1.8))
+
+    def _static_axes(self, bounds):
+        """The landscape's contours and the best-so-far axes, drawn once."""
         ax_map, ax_best = self.fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
         draw_map(ax_map, challenges.wells, bounds[0], bounds[1], log=False, n=101)
         ax_map.set_title("particles (white) and the best point (star)", fontsize=10)
@@ -206,10 +213,7 @@ class SwarmPlayground(Playground):
         ax_best.legend(fontsize=8, loc="upper right")
         ax_best.set_title("the swarm's best so far", fontsize=10)
         ax_best.grid(True, alpha=0.3)
-        self.particles = self.moving(*ax_map.plot([], [], "o", color="white", mec="black", ms=4))
-        self.best = self.moving(*ax_map.plot([], [], "*", color="gold", mec="black", ms=14,
-                                             zorder=6))
-        self.curve = self.moving(*ax_best.plot([], [], color="tab:red", lw=1.8))
+        return ax_map, ax_best
 
     def compute(self, n_particles, inertia, c1, c2):
         """`(positions, values, best_values)` of the swarm, NumPy arrays of the active particles."""
