@@ -153,6 +153,28 @@ def test_check_gradient_numbers_match_a_loop_by_hand(net):
     assert list(report.per_leaf) == ["['b1']", "['b2']", "['w1']", "['w2']"]
 
 
+def test_worst_is_the_largest_plain_relative_error_of_every_leaf(net):
+    """`worst` is max |a − n| / max(|a|, |n|) over every checked entry, computed here in NumPy."""
+    loss, backward, p = net
+    report = check_gradient(loss, p, grad_fn=lambda q: backward(q, "scale"))
+    with jax.enable_x64():
+        analytic = backward({k: np.asarray(v, np.float64) for k, v in p.items()}, "scale")
+    largest = {}
+    for name in p:
+        a = np.asarray(analytic[name], np.float64)
+        n = numpy_numerical(loss, p, name)
+        scale = np.maximum(np.abs(a), np.abs(n))
+        err = np.where(scale == 0, 0.0, np.abs(a - n) / np.where(scale == 0, 1.0, scale))
+        largest[f"['{name}']"] = err.max()
+        got = report.per_leaf[f"['{name}']"].worst
+        if err.max() > 1e-6:  # the bug: the same number
+            assert got == pytest.approx(err.max(), rel=1e-3)
+        else:  # round-off only: the same size, not the same digits (and not zeroed by the floor)
+            assert 0.1 * err.max() <= got <= 10 * err.max() and got > 0
+    assert report.worst == pytest.approx(max(largest.values()), rel=1e-4)
+    assert report.beyond_round_off <= report.worst
+
+
 def test_check_gradient_default_grad_is_jax_grad(net):
     loss, _, p = net
     assert check_gradient(loss, p).verdict == "correct"
