@@ -9,6 +9,8 @@ first layer's weights as 8 × 8 images, and per-layer histograms.
 """
 
 import matplotlib.pyplot as plt
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 import numpy as np
 
 from lesson_lib import _checks
@@ -73,8 +75,10 @@ class Dashboard:
     def __init__(self, steps: int, *, layers: int = 3, title: str = "Training run"):
         _checks.int_in_range("steps", steps, 1)
         _checks.int_in_range("layers", layers, 1, len(_LAYER_COLORS))
-        with plt.ioff():
-            fig, axes = plt.subplots(1, 3, figsize=(MAX_WIDTH, 2.7), layout="constrained")
+        # A plain Figure on Agg, not pyplot: the dashboard lives on a LiveCanvas (no ipympl widget).
+        fig = Figure(figsize=(MAX_WIDTH, 2.7), layout="constrained")
+        FigureCanvasAgg(fig)
+        axes = fig.subplots(1, 3)
         _style_dashboard(axes, steps)
         ax_loss, ax_acc, ax_ratio = axes
         ax_loss.set_title("Mini-batch loss", fontsize=10)
