@@ -87,6 +87,14 @@ def test_playground_calls_compute_and_draw_with_every_control_and_updates_status
     assert pg.line.get_animated() and pg.line in pg.canvas.artists
 
 
+def test_every_control_is_linked_to_the_canvas_so_the_page_sends_moves_directly():
+    pg = _Squares()
+    assert pg.canvas.linked == list(pg.controls.values())
+    extra = float_slider("extra", 0.0, 0.0, 1.0, 0.1)
+    pg.add_controls({"extra": extra})
+    assert pg.canvas.linked[-1] is extra
+
+
 def test_figures_are_made_without_pyplot():
     before = plt.get_fignums()
     pg = _Squares()

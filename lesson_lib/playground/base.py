@@ -235,6 +235,8 @@ class _DrawsAfterInit(type):
         if "canvas" not in self.__dict__:
             raise TypeError(f"{cls.__name__}.__init__ must call Playground.__init__")
         self._ready = True
+        # Moves of the controls then travel to the kernel straight from the page (see LiveCanvas.link).
+        self.canvas.link(*self.controls.values())
         self.refresh()
         return self
 
@@ -293,6 +295,8 @@ class Playground(metaclass=_DrawsAfterInit):
                 raise ValueError(f"a control named {name!r} exists already")
             self.controls[name] = control
             control.observe(self._on_change, names="value")
+        if getattr(self, "_ready", False):
+            self.canvas.link(*self.controls.values())
 
     def moving(self, *artists):
         """Register artists that move (drawn each frame, left out of the background); returns them.
