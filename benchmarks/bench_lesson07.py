@@ -17,7 +17,7 @@ def _digits_range_test_seconds():
     import optax
     from sklearn.datasets import load_digits
 
-    from lesson_lib.diagnostics import lr_range_test
+    from lesson_lib.range_test import lr_range_test
     from lesson_lib.mlp import init_mlp, mlp_apply
 
     x, y = load_digits(return_X_y=True)

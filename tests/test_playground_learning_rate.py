@@ -17,7 +17,7 @@ from lesson_lib import nets, train
 from lesson_lib.compilation import count_compilations
 from lesson_lib.data import linear_regression_data
 from lesson_lib.plots import LOSS_LIM
-from lesson_lib.diagnostics import Diagnosis, Outcomes, boundaries, diagnose, sweep_outcomes
+from lesson_lib.curves import Diagnosis, Outcomes, boundaries, diagnose, sweep_outcomes
 from lesson_lib.nets import balanced_minimum
 from lesson_lib.playground.learning_rate import LearningRatePlayground, status_line
 from lesson_lib.plots.learning_rate import MAX_WIDTH
@@ -26,7 +26,7 @@ from lesson_lib.sweep import lr_sweep
 
 @pytest.fixture(scope="module")
 def xy():
-    return linear_regression_data(jax.random.key(0))
+    return linear_regression_data(key=jax.random.key(0))
 
 
 def moments64(x, y):

@@ -3,7 +3,7 @@
 1. `check_best_lr`: read the fastest learning rate for a depth off a sweep.
 2. `check_edge_of_stability`: the largest stable learning rate of a depth-D
    narrow net at its balanced minimum, as a formula in D, mean x² and p*,
-   compared with `diagnostics.max_stable_lr` (the Hessian JAX computes).
+   compared with `curvature.max_stable_lr` (the Hessian JAX computes).
 """
 
 import math
@@ -11,9 +11,10 @@ from typing import Callable
 
 import numpy as np
 
-from lesson_lib import _checks, diagnostics, nets
+from lesson_lib import _checks, curvature, nets
 from lesson_lib.exercises import CheckResult, call_answer, check_xy, checker, failed, passed
-from lesson_lib.sweep import SweepResult, best_lr_per_depth, narrow_solution, steps_to_converge
+from lesson_lib.narrow_sweep import SweepResult, best_lr_per_depth, steps_to_converge
+from lesson_lib.nets import narrow_solution
 
 __all__ = ["format_lr", "check_best_lr", "reference_edge_of_stability", "check_edge_of_stability"]
 
@@ -34,20 +35,20 @@ def check_best_lr(fn: Callable, result: SweepResult, threshold: float, *,
     """Check `fn(result, depth, threshold) -> lr`: the grid's fastest converging lr for `depth`.
 
     "Fastest" means fewest steps until the loss stays at or below `threshold`
-    (`sweep.steps_to_converge`); ties go to the smaller learning rate. Never
+    (`narrow_sweep.steps_to_converge`); ties go to the smaller learning rate. Never
     raises: a wrong call (not a sweep, a non-finite threshold, a depth the sweep
     does not hold) is a failed result naming the argument.
 
     Example:
       >>> import numpy as np
-      >>> from lesson_lib.sweep import depth_lr_sweep
+      >>> from lesson_lib.narrow_sweep import depth_lr_sweep
       >>> x = np.array([1.0, -1.0]); y = 2.0 * x
       >>> result = depth_lr_sweep([1, 2], [0.05, 0.1, 0.5], init=1.0, steps=30, x=x, y=y)
       >>> check_best_lr(lambda r, d, t: 0.5 if d == 1 else 0.1, result, 1e-3, depths=[1, 2])
       ✅ Correct: the best learning rate for depths [1, 2] matches the sweep.
     """
     if not isinstance(result, SweepResult):
-        raise ValueError(f"result must be a sweep.SweepResult, got {type(result).__name__}")
+        raise ValueError(f"result must be a narrow_sweep.SweepResult, got {type(result).__name__}")
     _checks.finite_float("threshold", threshold)
     depth_list = [int(d) for d in result.depths]
     depths = [_checks.integer("depths", d, 1) for d in depths]
@@ -84,7 +85,7 @@ def check_best_lr(fn: Callable, result: SweepResult, threshold: float, *,
 
 
 def reference_edge_of_stability(depth: int, x, y) -> float:
-    """`diagnostics.max_stable_lr` of the depth-`depth` narrow net at `w_i = p*^(1/D)`.
+    """`curvature.max_stable_lr` of the depth-`depth` narrow net at `w_i = p*^(1/D)`.
 
     Example:
       >>> import numpy as np
@@ -100,9 +101,9 @@ def reference_edge_of_stability(depth: int, x, y) -> float:
     # The masked loss (layers >= depth are identities with zero curvature) has one
     # shape for every depth, and the depth and data reach it through `args`, so
     # one loss function serves every depth: its Hessian compiles once per data
-    # shape (`diagnostics.sharpness`), not once per depth.
+    # shape (`curvature.sharpness`), not once per depth.
     w = nets.pad_narrow(nets.init_narrow(depth, product ** (1.0 / depth)))
-    return diagnostics.max_stable_lr(nets.masked_narrow_loss, w, args=(int(depth), x, y))
+    return curvature.max_stable_lr(nets.masked_narrow_loss, w, args=(int(depth), x, y))
 
 
 @checker

@@ -3,7 +3,7 @@
 The learner writes `fn(x, y) -> float`, the largest learning rate at which
 gradient descent on the narrow network's loss is stable at its (balanced)
 minimum, from a hand-derived second derivative. The checker compares it with
-`diagnostics.max_stable_lr`, which gets `2/λ_max` from the Hessian that JAX
+`curvature.max_stable_lr`, which gets `2/λ_max` from the Hessian that JAX
 computes, on a few data sets, and recognises the usual slips.
 """
 
@@ -12,7 +12,7 @@ from typing import Callable
 import jax
 import numpy as np
 
-from lesson_lib import _checks, data, diagnostics, nets
+from lesson_lib import _checks, curvature, data, nets
 from lesson_lib.exercises import CheckResult, call_for_number, check_xy, checker, failed, passed
 
 __all__ = ["reference_max_stable_lr", "check_max_stable_lr"]
@@ -36,7 +36,7 @@ def _datasets():
 
 
 def reference_max_stable_lr(depth: int, x, y) -> float:
-    """`diagnostics.max_stable_lr` of the depth-`depth` narrow net's loss at its balanced minimum.
+    """`curvature.max_stable_lr` of the depth-`depth` narrow net's loss at its balanced minimum.
 
     Example:
       >>> import jax.numpy as jnp
@@ -46,7 +46,7 @@ def reference_max_stable_lr(depth: int, x, y) -> float:
     """
     nets.check_depth(depth)
     check_xy(x, y)
-    return diagnostics.max_stable_lr(nets.narrow_loss_on(x, y), nets.balanced_minimum(x, y, depth))
+    return curvature.max_stable_lr(nets.narrow_loss_on(x, y), nets.balanced_minimum(x, y, depth))
 
 
 def _slips(x, y, depth: int) -> dict[str, float]:

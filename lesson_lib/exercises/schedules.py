@@ -4,13 +4,13 @@
 step_size_up) -> lr` with `lesson_lib.schedules.cyclical` (mode "triangular")
 step by step on a few settings; `check_smoothing(fn)` compares
 `fn(losses, beta) -> smoothed` with the bias-corrected moving average of
-`lesson_lib.diagnostics.smoothed_losses`. Both report the first place where
+`lesson_lib.curves.smoothed_losses`. Both report the first place where
 the answer goes wrong, with a hint.
 """
 
 import numpy as np
 
-from lesson_lib import diagnostics, schedules
+from lesson_lib import curves, schedules
 from lesson_lib.exercises import CheckResult, call_answer, checker, failed, passed
 
 __all__ = ["TRIANGULAR_CASES", "check_triangular", "check_smoothing"]
@@ -80,7 +80,7 @@ def check_smoothing(fn) -> CheckResult:
         got, problem = call_answer(fn, losses.copy(), beta)
         if problem is not None:
             return problem
-        expected = diagnostics.smoothed_losses(losses, beta)
+        expected = curves.smoothed_losses(losses, beta)
         got = np.asarray(got, dtype=float)
         if got.shape != expected.shape:
             return failed(f"Expected {expected.shape[0]} smoothed values, got shape {got.shape}.")

@@ -11,17 +11,18 @@ learning rate at which the minimum is stable, and a moving marker the slider's
 rate.
 
 The math it draws on lives in the math modules: `sweep.lr_sweep` (every rate
-in one call), `diagnostics.diagnose` (reading one loss curve),
-`diagnostics.sweep_outcomes` and `diagnostics.boundaries` (where training stops
-converging and starts to diverge), `nets.balanced_minimum`.
+in one call), `curves.diagnose` (reading one loss curve),
+`curves.sweep_outcomes` and `curves.boundaries` (where training stops
+converging and starts to diverge), `curvature.max_stable_lr`,
+`nets.balanced_minimum`.
 """
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from lesson_lib import _checks, data, diagnostics, nets, train
-from lesson_lib.diagnostics import Diagnosis, diagnose
+from lesson_lib import _checks, curvature, data, nets, train
+from lesson_lib.curves import Diagnosis, diagnose
 from lesson_lib.nets import balanced_minimum, narrow_loss_on
 from lesson_lib.sweep import lr_sweep
 from lesson_lib.plots import LOSS_LIM, LossCurve, format_lr, loss_axes
@@ -81,7 +82,7 @@ def _checked(x, y, depth, init, steps, lr, lr_range, grid):
     if not low <= float(lr) <= high:
         raise ValueError(f"lr must lie in lr_range [{low}, {high}], got {lr!r}")
     if x is None:
-        x, y = data.linear_regression_data(jax.random.key(0))
+        x, y = data.linear_regression_data(key=jax.random.key(0))
     _checks.same_shape(x, y)
     _checks.finite_array("x", x)
     _checks.finite_array("y", y)
@@ -93,7 +94,7 @@ class LearningRatePlayground(Playground):
 
     Args:
       x, y: the data, both or neither (neither: the lessons' data,
-        `data.linear_regression_data(jax.random.key(0))`).
+        `data.linear_regression_data(key=jax.random.key(0))`).
       depth: layers of the narrow network (default 2, lesson 01's `y = x w1 w2`).
       init: every weight's starting value.
       steps: gradient-descent steps per run.
@@ -102,7 +103,7 @@ class LearningRatePlayground(Playground):
       grid: how many learning rates the map precomputes (log-spaced).
 
     Attributes (besides `Playground`'s):
-      max_lr: `2/λ_max` at the balanced minimum (`diagnostics.max_stable_lr`).
+      max_lr: `2/λ_max` at the balanced minimum (`curvature.max_stable_lr`).
       lrs, sweep: the map's learning rates and their loss curves `(grid, steps + 1)`.
       run, diagnosis: the current slider value's `Trajectory` and `Diagnosis`.
     """
@@ -115,7 +116,7 @@ class LearningRatePlayground(Playground):
         self._steps = int(steps)
         w_min = balanced_minimum(*self._args, depth)
         self.min_loss = float(nets.narrow_loss(w_min, *self._args))
-        self.max_lr = diagnostics.max_stable_lr(narrow_loss_on(*self._args), w_min)
+        self.max_lr = curvature.max_stable_lr(narrow_loss_on(*self._args), w_min)
         self.lrs = np.geomspace(low, high, int(grid)).astype(np.float32)
         self.sweep = lr_sweep(nets.narrow_loss, self._w0, self.lrs, self._steps, args=self._args)
         super().__init__({"lr": log_slider("learning rate", lr, low, high)},
