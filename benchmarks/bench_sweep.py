@@ -16,7 +16,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from lesson_lib import data, nets, sweep
+from lesson_lib import data, narrow_sweep, nets, sweep
 from lesson_lib.compilation import count_compilations
 
 DEPTHS = np.arange(1, 51)
@@ -71,14 +71,14 @@ def run() -> str:
     cells = len(DEPTHS) * len(LRS)
 
     def fast():
-        return sweep.depth_lr_sweep(DEPTHS, LRS, init=INIT, steps=STEPS, x=x, y=y)
+        return narrow_sweep.depth_lr_sweep(DEPTHS, LRS, init=INIT, steps=STEPS, x=x, y=y)
 
     start = time.perf_counter()
     result = fast()
     cold = time.perf_counter() - start
     fast_s = _timed(fast, repeats=5)
     with count_compilations() as count:
-        moved = sweep.depth_lr_sweep(DEPTHS[::-1], LRS * 0.9, init=0.9, steps=STEPS, x=x, y=y)
+        moved = narrow_sweep.depth_lr_sweep(DEPTHS[::-1], LRS * 0.9, init=0.9, steps=STEPS, x=x, y=y)
     assert moved.losses.shape == result.losses.shape
 
     def naive():
@@ -94,10 +94,10 @@ def run() -> str:
     close = np.isclose(head, reference, rtol=1e-3, atol=1e-6)
     same_values = (close | (~np.isfinite(head) & ~np.isfinite(reference))).all(-1)
     settled = np.isfinite(reference[..., -1]) & (
-        reference[..., -1] <= sweep.narrow_solution(x, y).loss + 1e-3
+        reference[..., -1] <= nets.narrow_solution(x, y).loss + 1e-3
     )
 
-    depth_ms, lr_ms = _playground_latency(result, sweep.narrow_solution(x, y).loss + 1e-3)
+    depth_ms, lr_ms = _playground_latency(result, nets.narrow_solution(x, y).loss + 1e-3)
     fast_rate = cells * STEPS / fast_s
     naive_rate = cells * BASELINE_STEPS / naive_s
     diverged = int((result.diverged_at >= 0).sum())

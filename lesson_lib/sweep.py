@@ -11,10 +11,8 @@ The function swept is data to the compiled code (`lesson_lib.compilation`): a
 pytree `fn` (a loss object, a curve with its step count as its static part)
 compiles once per kind and shapes; a plain function once per function object.
 
-The narrow-net depth × learning-rate sweep lives in `lesson_lib.narrow_sweep`;
-its names (`depth_lr_sweep`, `SweepResult`, `steps_to_converge`, `BestLR`,
-`best_lr_per_depth`) and `curves.first_nonfinite` are re-exported here for
-callers of the old home.
+The narrow-net depth × learning-rate sweep, built on `grid_sweep`, lives in
+`lesson_lib.narrow_sweep`.
 """
 
 import dataclasses
@@ -234,25 +232,3 @@ def lr_sweep(loss_fn: Callable, w0, lrs, steps: int, *, args: tuple = ()) -> np.
     curve = _LossCurve(as_pytree(loss_fn), int(steps))
     return grid_sweep(curve, args=(w0, tuple(args)), lr=lrs, progress=False)
 
-
-# The old home of the narrow-net sweep: these names now live in `narrow_sweep`,
-# `curves` and `nets`, and are looked up there on first use (lazily, since
-# `narrow_sweep` itself builds on this module).
-_MOVED = {
-    "SweepResult": "narrow_sweep",
-    "depth_lr_sweep": "narrow_sweep",
-    "steps_to_converge": "narrow_sweep",
-    "BestLR": "narrow_sweep",
-    "best_lr_per_depth": "narrow_sweep",
-    "first_nonfinite": "curves",
-    "NarrowSolution": "nets",
-    "narrow_solution": "nets",
-}
-
-
-def __getattr__(name):
-    if name in _MOVED:
-        import importlib
-
-        return getattr(importlib.import_module(f"lesson_lib.{_MOVED[name]}"), name)
-    raise AttributeError(f"module 'lesson_lib.sweep' has no attribute {name!r}")

@@ -9,7 +9,7 @@ import jax
 import numpy as np
 import pytest
 
-from lesson_lib import data, sweep
+from lesson_lib import data, narrow_sweep
 from lesson_lib.exercises.depth_lr import (
     check_best_lr, check_edge_of_stability, reference_edge_of_stability,
 )
@@ -35,7 +35,7 @@ def threshold(xy):
 
 @pytest.fixture(scope="module")
 def result(xy):
-    return sweep.depth_lr_sweep(DEPTHS, LRS, init=INIT, steps=STEPS, x=xy[0], y=xy[1])
+    return narrow_sweep.depth_lr_sweep(DEPTHS, LRS, init=INIT, steps=STEPS, x=xy[0], y=xy[1])
 
 
 def numpy_best_lr(depth, x, y, threshold):
@@ -75,7 +75,7 @@ def test_check_best_lr_explains_wrong_answers(result, xy, threshold):
     (lambda r, t: check_best_lr(lambda *a: 0.1, r, t, depths=[99]), "depths must be depths of the sweep"),
     (lambda r, t: check_best_lr(lambda *a: 0.1, r, t, depths=[3.0]), "depths must be an integer"),
     (lambda r, t: check_best_lr(lambda *a: 0.1, r, float("nan"), depths=[3]), "threshold must be a finite"),
-    (lambda r, t: check_best_lr(lambda *a: 0.1, "not a sweep", t), "result must be a sweep.SweepResult"),
+    (lambda r, t: check_best_lr(lambda *a: 0.1, "not a sweep", t), "result must be a narrow_sweep.SweepResult"),
 ])
 def test_check_best_lr_answers_a_wrong_call(result, threshold, call, words):
     verdict = call(result, threshold)  # never raises

@@ -5,7 +5,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from lesson_lib import data, sweep
+from lesson_lib import data, narrow_sweep, nets
 from lesson_lib.compilation import count_compilations
 from lesson_lib.exercises.depth_lr import (
     check_best_lr, check_edge_of_stability, reference_edge_of_stability,
@@ -20,18 +20,18 @@ STEPS = 150
 
 @pytest.fixture(scope="module")
 def xy():
-    x, y = data.linear_regression_data(jax.random.key(0), n=100)
+    x, y = data.linear_regression_data(n=100, key=jax.random.key(0))
     return np.asarray(x), np.asarray(y)
 
 
 @pytest.fixture(scope="module")
 def result(xy):
-    return sweep.depth_lr_sweep(DEPTHS, LRS, init=0.9, steps=STEPS, x=xy[0], y=xy[1])
+    return narrow_sweep.depth_lr_sweep(DEPTHS, LRS, init=0.9, steps=STEPS, x=xy[0], y=xy[1])
 
 
 @pytest.fixture(scope="module")
 def threshold(xy):
-    return sweep.narrow_solution(*xy).loss + 1e-3
+    return nets.narrow_solution(*xy).loss + 1e-3
 
 
 @pytest.fixture
@@ -88,8 +88,8 @@ def test_status_line_reads_the_grid(playground, result, threshold):
 
 
 def test_register_button_grows_both_panels(playground, result, threshold):
-    times = sweep.steps_to_converge(result.losses, threshold)
-    best = sweep.best_lr_per_depth(result, threshold)
+    times = narrow_sweep.steps_to_converge(result.losses, threshold)
+    best = narrow_sweep.best_lr_per_depth(result, threshold)
     for depth in [2, 9, 4]:
         i = depth - 1
         playground.controls["depth"].value = depth
@@ -145,7 +145,7 @@ def test_widget_holds_controls_and_button(playground):
 
 
 def test_describe_cell_cases(result, threshold):
-    times = sweep.steps_to_converge(result.losses, threshold)
+    times = narrow_sweep.steps_to_converge(result.losses, threshold)
     assert describe_cell(result, times, 0, 30, threshold).startswith("depth 1, lr 1.0e+00: diverged at step")
 
 
@@ -182,7 +182,7 @@ def test_figure_fits_the_output_area(playground):
 
 
 def test_check_best_lr_accepts_the_right_answer(result, threshold):
-    best = sweep.best_lr_per_depth(result, threshold)
+    best = narrow_sweep.best_lr_per_depth(result, threshold)
     answer = lambda r, depth, t: float(best.lrs[list(r.depths).index(depth)])  # noqa: E731
     verdict = check_best_lr(answer, result, threshold, depths=(1, 6, 12))
     assert verdict.passed and verdict.message.startswith("✅")
@@ -212,7 +212,7 @@ def _edge_formula(depth, sxx, p_star):
 
 def test_edge_of_stability_closed_form_matches_the_hessian(xy):
     x, y = xy
-    solution = sweep.narrow_solution(x, y)
+    solution = nets.narrow_solution(x, y)
     sxx = float(np.mean(x.astype(np.float64) ** 2))
     for depth in [1, 3, 30]:
         assert reference_edge_of_stability(depth, x, y) == pytest.approx(

@@ -9,7 +9,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from lesson_lib import data, sweep  # noqa: E402
+from lesson_lib import data, narrow_sweep  # noqa: E402
 from lesson_lib.plots.learning_rate import (  # noqa: E402
     MAX_WIDTH, best_lr_figure, bifurcation_figure, depth_lr_heatmap, heatmap_figure, regimes_figure,
     tuned_steps_figure,
@@ -24,8 +24,8 @@ def _run(losses, diverged_at=None):
 
 @pytest.fixture(scope="module")
 def result():
-    x, y = data.linear_regression_data(jax.random.key(0))
-    return sweep.depth_lr_sweep(np.arange(1, 7), np.geomspace(1e-3, 1.0, 13), init=0.9, steps=40, x=x, y=y)
+    x, y = data.linear_regression_data(key=jax.random.key(0))
+    return narrow_sweep.depth_lr_sweep(np.arange(1, 7), np.geomspace(1e-3, 1.0, 13), init=0.9, steps=40, x=x, y=y)
 
 
 def test_regimes_figure_has_a_panel_per_rate_and_fits():
@@ -65,7 +65,7 @@ def test_bifurcation_figure_leaves_out_diverged_runs():
 
 
 def test_heatmap_colours_what_it_is_given(result):
-    times = sweep.steps_to_converge(result.losses, 0.02)
+    times = narrow_sweep.steps_to_converge(result.losses, 0.02)
     fig = heatmap_figure(result, times, 0.02, title="map")
     assert fig.get_figwidth() <= MAX_WIDTH
     ax = fig.axes[0]

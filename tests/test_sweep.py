@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def xy():
-    x, y = data.linear_regression_data(jax.random.key(0), n=100)
+    x, y = data.linear_regression_data(n=100, key=jax.random.key(0))
     return np.asarray(x), np.asarray(y)
 
 
@@ -140,7 +140,7 @@ _SHARDED_SCRIPT = textwrap.dedent(
     import json, sys
     import jax, jax.numpy as jnp, numpy as np
     from lesson_lib import data, narrow_sweep, sweep
-    x, y = data.linear_regression_data(jax.random.key(0), n=64)
+    x, y = data.linear_regression_data(n=64, key=jax.random.key(0))
     grid = sweep.grid_sweep(
         lambda a, b: jnp.stack([a * b, jnp.cos(a) + b]), a=np.linspace(0, 1, 3), b=np.arange(5.0)
     )  # 15 points: not a multiple of 4
@@ -245,14 +245,3 @@ def test_grid_sweep_accepts_a_pytree_function_and_traces_its_arrays():
     np.testing.assert_allclose(other, [-2.0, -4.0])
     assert count.compiles == 0
     np.testing.assert_allclose(got, [1.0, 2.0])
-
-
-def test_old_names_still_resolve_from_sweep():
-    from lesson_lib import curves, narrow_sweep
-
-    assert sweep.depth_lr_sweep is narrow_sweep.depth_lr_sweep
-    assert sweep.SweepResult is narrow_sweep.SweepResult
-    assert sweep.first_nonfinite is curves.first_nonfinite
-    assert sweep.narrow_solution is nets.narrow_solution
-    with pytest.raises(AttributeError, match="no_such_name"):
-        sweep.no_such_name

@@ -1,6 +1,6 @@
 """Lesson 04 playground: depth and learning rate, answered from a precomputed sweep.
 
-`lesson_lib.sweep.depth_lr_sweep` trains every (depth, learning rate) pair of a
+`lesson_lib.narrow_sweep.depth_lr_sweep` trains every (depth, learning rate) pair of a
 grid in one call; `DepthLRPlayground` then only *looks up* the run under the
 sliders, so a move costs an array index and a blit, never a training run. The
 learner hunts for the fastest learning rate at each depth and registers it with
@@ -15,7 +15,7 @@ from lesson_lib import _checks
 from lesson_lib.playground.base import Playground, log_slider
 from lesson_lib.plots import LossCurve, format_lr, loss_axes
 from lesson_lib.plots.learning_rate import MAX_WIDTH, depth_lr_heatmap
-from lesson_lib.sweep import SweepResult, steps_to_converge
+from lesson_lib.narrow_sweep import SweepResult, steps_to_converge
 
 __all__ = ["describe_cell", "DepthLRPlayground"]
 
@@ -33,7 +33,7 @@ def describe_cell(result: SweepResult, times, i: int, j: int, threshold: float) 
 
 def _check_start(result, threshold, depth, lr) -> None:
     if not isinstance(result, SweepResult):
-        raise ValueError(f"result must be a sweep.SweepResult (from depth_lr_sweep), got {type(result).__name__}")
+        raise ValueError(f"result must be a narrow_sweep.SweepResult (from depth_lr_sweep), got {type(result).__name__}")
     _checks.finite_float("threshold", threshold)
     lrs, depths = np.asarray(result.lrs, dtype=float), [int(d) for d in result.depths]
     if depth is not None:

@@ -117,8 +117,8 @@ def depth_lr_heatmap(ax, result, times, threshold: float, *, colorbar: bool = Tr
 
     Args:
       ax: the axes to draw on.
-      result: a `sweep.SweepResult` (its depths, learning rates and `diverged_at`).
-      times: `sweep.steps_to_converge(result.losses, threshold)`, computed by the caller.
+      result: a `narrow_sweep.SweepResult` (its depths, learning rates and `diverged_at`).
+      times: `narrow_sweep.steps_to_converge(result.losses, threshold)`, computed by the caller.
       threshold: the loss counted as converged (for the title).
       colorbar: add a colour bar for the step counts.
 
