@@ -23,7 +23,7 @@ from jax import lax
 
 from lesson_lib import _checks
 from lesson_lib.compilation import as_pytree
-from lesson_lib.curves import first_nonfinite, first_step_below  # noqa: F401  (old home, kept for callers)
+from lesson_lib.curves import first_nonfinite
 
 __all__ = [
     "Trajectory",

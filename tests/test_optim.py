@@ -8,7 +8,7 @@ import numpy as np
 import optax
 import pytest
 
-from lesson_lib import landscapes, optim, train
+from lesson_lib import curves, landscapes, optim, train
 from lesson_lib.compilation import count_compilations
 from lesson_lib.data import linear_regression_data
 
@@ -243,7 +243,7 @@ def test_adaptive_methods_leave_the_saddle_before_gradient_descent():
     def steps_to_escape(name):
         run = train.optimize(landscapes.saddle(), jnp.array([1.0, 1e-3]),
                              optim.make(name, learning_rate=0.05), 150)
-        return train.first_step_below(run.losses, -1.0)
+        return curves.first_step_below(run.losses, -1.0)
 
     plain = steps_to_escape("sgd")
     assert plain is not None

@@ -8,11 +8,12 @@ import pytest
 
 matplotlib.use("Agg")
 
-from lesson_lib import optim  # noqa: E402
+from lesson_lib import courses, optim  # noqa: E402
 from lesson_lib.compilation import count_compilations  # noqa: E402
 from lesson_lib.playground import optimizers as pgo  # noqa: E402
 from lesson_lib.data import linear_regression_data  # noqa: E402
-from lesson_lib.train import first_step_below, gradient_descent, optimize  # noqa: E402
+from lesson_lib.curves import first_step_below  # noqa: E402
+from lesson_lib.train import gradient_descent, optimize  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +142,7 @@ def batches():
 
 def test_full_batch_mean_is_gradient_descent(batches):
     path, batch, full, diverged = batches.run(32, "mean", 0.1)
-    reference = gradient_descent(pgo.full_line_fit_loss, batches.start, 0.1, 60,
+    reference = gradient_descent(courses.full_line_fit_loss, batches.start, 0.1, 60,
                                  args=(batches.x, batches.y))
     np.testing.assert_allclose(path, np.asarray(reference.params), rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(batch, full, rtol=1e-4)
@@ -211,7 +212,7 @@ def test_minibatch_key_is_keyword_only_and_splits_into_data_and_batches():
         pgo.MiniBatchPlayground(n=32, seed=0)
     pg = pgo.MiniBatchPlayground(n=32, steps=60, key=jax.random.key(3))
     data_key, batch_key = jax.random.split(jax.random.key(3))
-    x, _ = linear_regression_data(data_key, n=32, slope=2.0, noise=0.5)
+    x, _ = linear_regression_data(n=32, slope=2.0, noise=0.5, key=data_key)
     np.testing.assert_array_equal(np.asarray(pg.x), np.asarray(x))
     assert np.array_equal(jax.random.key_data(pg.key), jax.random.key_data(batch_key))
 

@@ -17,12 +17,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from lesson_lib import _checks, challenges
+from lesson_lib.curves import first_step_below
 from lesson_lib.playground.base import Playground, float_slider, int_slider, log_slider
 from lesson_lib.plots import format_lr
 from lesson_lib.plots.challenges import FIGSIZE, draw_map
 from lesson_lib.second_order import CLIP_MODES, clipped_descent
 from lesson_lib.swarm import particle_swarm
-from lesson_lib.train import first_step_below, gradient_descent
+from lesson_lib.train import gradient_descent
 
 __all__ = [
     "CONDITION_RANGE",

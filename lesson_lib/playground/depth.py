@@ -14,7 +14,7 @@ training loop: dragging the slider never recompiles.
 import jax.numpy as jnp
 import numpy as np
 
-from lesson_lib import _checks, nets, train
+from lesson_lib import _checks, curves, nets, train
 from lesson_lib.plots import LossCurve, format_lr, loss_axes, visible_losses
 from lesson_lib.playground.base import Playground, int_slider
 from lesson_lib.playground.landscape import lesson_data
@@ -88,7 +88,7 @@ class DepthPlayground(Playground):
     """A depth slider (1…`max_depth`) at a fixed learning rate: loss curve and product of weights.
 
     Args:
-      x, y: the training data (default: `data.linear_regression_data(jax.random.key(0))`).
+      x, y: the training data (default: `data.linear_regression_data(key=jax.random.key(0))`).
       lr: the fixed learning rate (default `LR`).
       steps: training steps per run (default `STEPS`).
       init: every weight's starting value (default `INIT`).
@@ -160,7 +160,7 @@ class DepthPlayground(Playground):
             products = np.prod(np.asarray(run.params)[:, :depth], axis=1)
         self.curve.update(losses, run.diverged_at)
         self.product_line.set_data(*visible_losses(products, run.diverged_at, PRODUCT_YLIM))
-        hit = train.first_step_below(losses, self.threshold)
+        hit = curves.first_step_below(losses, self.threshold)
         if run.diverged_at is not None and hit is not None and hit > run.diverged_at:
             hit = None
         if hit is None:

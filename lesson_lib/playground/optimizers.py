@@ -20,29 +20,22 @@ import numpy as np
 
 from lesson_lib import _checks, landscapes, optim
 from lesson_lib.courses import (
-    ADAPTIVE, Landscape, default_landscapes, full_line_fit_loss, line_fit_loss, race_hyperparams,
-    shuffled_indices,
+    default_landscapes, full_line_fit_loss, line_fit_loss, race_hyperparams, shuffled_indices,
 )
+from lesson_lib.curves import first_step_below
 from lesson_lib.data import linear_regression_data
 from lesson_lib.playground.base import (
     Playground, dropdown, float_slider, int_slider, log_slider, two_keys,
 )
 from lesson_lib.plots import draw_landscape, format_lr, log_levels
-from lesson_lib.train import first_step_below, optimize
+from lesson_lib.train import optimize
 
 __all__ = [
-    "Landscape",
-    "default_landscapes",
     "COLORS",
-    "ADAPTIVE",
     "SADDLE_LOSS_LIM",
     "FIGSIZE",
     "LOG_LOSS_LIM",
-    "race_hyperparams",
     "OptimizerRacePlayground",
-    "line_fit_loss",
-    "shuffled_indices",
-    "full_line_fit_loss",
     "MiniBatchPlayground",
 ]
 
@@ -264,7 +257,7 @@ class MiniBatchPlayground(Playground):
         _checks.int_in_range("steps", steps, 1)
         data_key, self.key = two_keys(key)
         self.n, self.steps = int(n), int(steps)
-        self.x, self.y = linear_regression_data(data_key, n=self.n, slope=2.0, noise=0.5)
+        self.x, self.y = linear_regression_data(n=self.n, slope=2.0, noise=0.5, key=data_key)
         self.y = self.y + 1.0  # an intercept, so both parameters matter
         self.start = jnp.array([-1.0, -1.0], dtype=jnp.float32)
         self._order = shuffled_indices(self.n)
