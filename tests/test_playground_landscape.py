@@ -11,8 +11,7 @@ from lesson_lib.compilation import count_compilations
 from lesson_lib.data import linear_regression_data
 from lesson_lib.nets import narrow_solution
 from lesson_lib.plots import decade_levels
-from lesson_lib.plots.narrow import MAX_WIDTH, valley_branches, visible_path
-from lesson_lib.playground import landscape
+from lesson_lib.plots.narrow import MAX_WIDTH
 from lesson_lib.playground.landscape import LandscapePlayground
 
 
@@ -30,7 +29,7 @@ def numpy_descent(w1, w2, lr, steps, x, y):
 
 @pytest.fixture(scope="module")
 def data():
-    return linear_regression_data(jax.random.key(0))
+    return linear_regression_data(key=jax.random.key(0))
 
 
 @pytest.fixture(scope="module")
@@ -171,12 +170,6 @@ def test_figure_fits_the_screen_and_is_labelled(pg):
         assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
         assert ax.xaxis.label.get_fontsize() >= 8
     assert loss.get_yscale() == "log"
-
-
-def test_the_playground_reexports_the_plot_geometry():
-    # The notebook of an older checkout imported these from the playground module.
-    assert landscape.valley_branches is valley_branches
-    assert landscape.visible_path is visible_path
 
 
 def test_valley_drawn_on_the_hyperbola(pg, data):

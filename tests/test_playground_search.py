@@ -12,8 +12,8 @@ import pytest
 
 from lesson_lib import search
 from lesson_lib.compilation import count_compilations
-from lesson_lib.playground.search import (SQUARE, BayesStepPlayground, SearchBudgetPlayground, budget_status,
-                                          seed_centers)
+from lesson_lib.playground.search import BayesStepPlayground, SearchBudgetPlayground, budget_status
+from lesson_lib.search_studies import SQUARE, seed_centers
 
 MAX_INCHES = 7.4
 

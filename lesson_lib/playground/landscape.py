@@ -28,7 +28,7 @@ from lesson_lib.plots import (
 from lesson_lib.plots.narrow import DARK_LEGEND, valley_branches, visible_path
 from lesson_lib.train import gradient_descent
 
-__all__ = ["LandscapePlayground", "check_data", "lesson_data", "valley_branches", "visible_path"]
+__all__ = ["LandscapePlayground", "check_data", "lesson_data"]
 
 FIGSIZE = (7.4, 3.5)
 """The playground's figure, in inches: fits a 760-px output area at 100 dpi."""
@@ -62,7 +62,7 @@ def lesson_data(x, y):
       ValueError: x and y must be given together (or neither, for the lessons' data)
     """
     if x is None and y is None:
-        return linear_regression_data(jax.random.key(0))
+        return linear_regression_data(key=jax.random.key(0))
     if x is None or y is None:
         raise ValueError("x and y must be given together (or neither, for the lessons' data)")
     check_data(x, y)
@@ -89,7 +89,7 @@ class LandscapePlayground(Playground):
     diverged). Right: the loss curve on a fixed log axis, divergence marked.
 
     Args:
-      x, y: the data (default: `linear_regression_data(jax.random.key(0))`).
+      x, y: the data (default: `linear_regression_data(key=jax.random.key(0))`).
       steps: gradient-descent steps per trajectory, >= 1.
       lim: the plot shows `[-lim, lim]²`; the start sliders span the same range.
       w1, w2, lr: initial slider values.

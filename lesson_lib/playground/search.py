@@ -20,19 +20,16 @@ import jax
 import numpy as np
 
 from lesson_lib import _checks, search
-from lesson_lib.search_studies import FLOOR, SQUARE, budget_curves, seed_centers, surrogate_steps
+from lesson_lib.search_studies import FLOOR, budget_curves, seed_centers, surrogate_steps
 from lesson_lib.playground.base import Playground, int_slider
 from lesson_lib.plots.search import MAX_WIDTH, METHOD_STYLE, surrogate_axes
 
 __all__ = [
-    "SQUARE",
-    "FLOOR",
-    "seed_centers",
-    "budget_curves",
     "budget_status",
     "SearchBudgetPlayground",
     "BayesStepPlayground",
 ]
+
 
 def budget_status(budget: int, side: int, values: dict, seeds: int) -> str:
     """The budget playground's status line.
