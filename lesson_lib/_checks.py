@@ -19,7 +19,6 @@ arguments are tracers and the checks step aside, so validated functions stay
 transformable.
 """
 
-import functools
 import math
 
 import jax
@@ -28,7 +27,7 @@ import numpy as np
 __all__ = [
     "is_traced", "number", "positive_float", "finite_float", "integer", "int_in_range",
     "same_shape", "array_shape", "finite_array", "finite_args", "one_of", "function", "is_prng_key",
-    "prng_key", "accepts_positional_key",
+    "prng_key",
 ]
 
 
@@ -267,26 +266,3 @@ def prng_key(name: str, value) -> None:
         return
     if not is_prng_key(value):
         raise ValueError(f"{name} must be a jax.random key such as jax.random.key(0), got {value!r}")
-
-
-def accepts_positional_key(position: int = 0):
-    """Transitional: let old calls that pass the `key` positionally reach a keyword-only `key`.
-
-    The library's rule is `key` keyword-only (`f(..., key=jax.random.key(0))`).
-    Callers that still write `f(jax.random.key(0), ...)` keep working while they
-    are moved over: when the argument at `position` is a JAX random key and no
-    `key=` is given, it is passed as `key=`. Remove once no caller needs it
-    (callers are listed in the lead's notes for issue 9).
-    """
-
-    def decorate(fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            if "key" not in kwargs and len(args) > position and is_prng_key(args[position]):
-                kwargs["key"] = args[position]
-                args = args[:position] + args[position + 1:]
-            return fn(*args, **kwargs)
-
-        return wrapper
-
-    return decorate

@@ -91,14 +91,14 @@ def init_ensemble(init_fn: Callable, members: int, *, key):
     """`members` independently initialised models, stacked: every leaf gets a leading member axis.
 
     Args:
-      init_fn: `key -> params` (a pytree), e.g. `lambda k: mlp.init_mlp(k, (64, 32, 10))`.
+      init_fn: `key -> params` (a pytree), e.g. `lambda k: mlp.init_mlp((64, 32, 10), key=k)`.
       members: how many models, an int >= 1.
       key: a `jax.random` key, split into one key per member.
 
     Example:
       >>> import jax
       >>> from lesson_lib import mlp
-      >>> stacked = init_ensemble(lambda k: mlp.init_mlp(k, (3, 4, 2)), 5, key=jax.random.key(0))
+      >>> stacked = init_ensemble(lambda k: mlp.init_mlp((3, 4, 2), key=k), 5, key=jax.random.key(0))
       >>> stacked[0]["w"].shape
       (5, 3, 4)
     """

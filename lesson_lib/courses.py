@@ -49,7 +49,7 @@ class Landscape(NamedTuple):
 
 def default_landscapes() -> dict:
     """The four courses of lesson 06, by name."""
-    x, y = linear_regression_data(jax.random.key(0), n=50, slope=2.0, noise=0.1)
+    x, y = linear_regression_data(n=50, slope=2.0, noise=0.1, key=jax.random.key(0))
     return {
         "ill-conditioned bowl (κ = 50)": Landscape(
             landscapes.ill_conditioned_quadratic(50.0, math.pi / 6), (-2.5, 1.5),

@@ -22,7 +22,6 @@ def _sample(key, slope, noise, *, n):
     return x, y
 
 
-@_checks.accepts_positional_key(0)  # transitional: old calls linear_regression_data(key, ...)
 def linear_regression_data(n: int = 100, slope: float = 2.0, noise: float = 0.1, *, key):
     """Sample `n` points of `y = slope·x + noise·ε`, with `x, ε ~ N(0, 1)`.
 

@@ -30,7 +30,6 @@ def activation(name: str) -> Callable:
     return ACTIVATIONS[_checks.one_of("activation", name, ACTIVATIONS)]
 
 
-@_checks.accepts_positional_key(0)  # transitional: old calls init_mlp(key, sizes, ...)
 def init_mlp(sizes, initializer: Callable | None = None, bias: float = 0.0, *, key):
     """Layers for widths `sizes = (inputs, hidden..., outputs)`.
 

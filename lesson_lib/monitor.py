@@ -132,7 +132,6 @@ def accuracy(params, x, y, nonlinearity: str = "tanh"):
     return jnp.mean(jnp.argmax(logits, axis=1) == y)
 
 
-@_checks.accepts_positional_key(0)  # transitional: old calls batch_indices(key, step, n, batch_size)
 def batch_indices(step, n: int, batch_size: int | None, *, key):
     """The training examples of mini-batch `step`: `batch_size` draws with replacement from `0..n-1`.
 

@@ -63,7 +63,6 @@ def nonlinearity_index(nonlinearity: str) -> int:
     return NONLINEARITIES.index(_checks.one_of("nonlinearity", nonlinearity, NONLINEARITIES))
 
 
-@_checks.accepts_positional_key(1)  # transitional: old calls stacked_weights(initializer, key, depth, width)
 def stacked_weights(initializer, depth: int, width: int, *, key):
     """`depth` independent `(width, width)` weight matrices from `initializer`, shape `(depth, width, width)`.
 

@@ -68,7 +68,7 @@ def _apply(params, x):
 
 
 def test_ensemble_members_are_independent_and_average_matches_a_loop():
-    stacked = averaging.init_ensemble(lambda k: mlp.init_mlp(k, (4, 8, 3)), 5, key=jax.random.key(0))
+    stacked = averaging.init_ensemble(lambda k: mlp.init_mlp((4, 8, 3), key=k), 5, key=jax.random.key(0))
     assert stacked[0]["w"].shape == (5, 4, 8)
     assert not np.allclose(stacked[0]["w"][0], stacked[0]["w"][1])
     x = jax.random.normal(jax.random.key(1), (6, 4))

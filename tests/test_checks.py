@@ -1,7 +1,5 @@
 """`lesson_lib._checks`: the one conventions layer (intervals, the integer policy, arrays, keys)."""
 
-import warnings
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -134,20 +132,6 @@ def test_prng_keys():
     for bad in (0, None, np.zeros(2, np.uint32), jax.random.split(jax.random.key(0), 2)):
         with pytest.raises(ValueError, match="key must be a jax.random key such as jax.random.key"):
             _checks.prng_key("key", bad)
-
-
-def test_a_positional_key_reaches_a_keyword_only_key():
-    @_checks.accepts_positional_key(1)
-    def draw(shape, *, key):
-        return jax.random.normal(key, shape)
-
-    new = draw((3,), key=jax.random.key(4))
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        old = draw((3,), jax.random.key(4))  # silently moved to key=
-    np.testing.assert_array_equal(old, new)
-    with pytest.raises(TypeError):
-        draw((3,), 4)  # not a key: the normal "too many positional arguments"
 
 
 def test_function():

@@ -14,7 +14,7 @@ from lesson_lib.curvature import hessian, hessian_eigenvalues, max_stable_lr, sh
 
 @pytest.fixture(scope="module")
 def xy():
-    return linear_regression_data(jax.random.key(0))
+    return linear_regression_data(key=jax.random.key(0))
 
 
 def narrow2_hessian(x, y, w1, w2):

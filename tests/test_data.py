@@ -61,9 +61,8 @@ def test_moments_refuse_non_finite_data(which):
 
 
 def test_the_key_is_keyword_only_and_checked():
-    by_keyword = linear_regression_data(n=8, key=jax.random.key(5))
-    by_position = linear_regression_data(jax.random.key(5), n=8)  # transitional: old call sites
-    np.testing.assert_array_equal(by_keyword[0], by_position[0])
+    with pytest.raises(TypeError):
+        linear_regression_data(jax.random.key(5), n=8)  # a key by position is refused
     with pytest.raises(TypeError):
         linear_regression_data(8)  # no key, no silent default
     for bad in (0, None, np.zeros(3)):

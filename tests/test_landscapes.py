@@ -126,7 +126,7 @@ def test_a_point_that_is_not_critical_is_refused():
 
 def test_narrow_net_landscape_facts():
     """y = x w1 w2: a saddle at the origin and a degenerate valley of global minima."""
-    x, y = linear_regression_data(jax.random.key(0))
+    x, y = linear_regression_data(key=jax.random.key(0))
     loss = narrow_landscape(x, y)
     xn, yn = np.asarray(x, float), np.asarray(y, float)
     sxx, sxy, syy = np.mean(xn * xn), np.mean(xn * yn), np.mean(yn * yn)

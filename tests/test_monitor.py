@@ -234,9 +234,9 @@ def test_import_loads_no_plotting_or_widgets():
 
 
 def test_batch_indices_take_the_key_by_keyword():
-    new = batch_indices(3, 50, 8, key=jax.random.key(2))
-    old = batch_indices(jax.random.key(2), 3, 50, 8)  # transitional: old call sites
-    np.testing.assert_array_equal(new, old)
+    assert batch_indices(3, 50, 8, key=jax.random.key(2)).shape == (8,)
+    with pytest.raises(TypeError):
+        batch_indices(jax.random.key(2), 3, 50, 8)  # a key by position is refused
     with pytest.raises(TypeError):
         batch_indices(3, 50, 8)
 

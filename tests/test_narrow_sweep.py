@@ -13,7 +13,7 @@ from references import narrow_gd
 
 @pytest.fixture(scope="module")
 def xy():
-    x, y = data.linear_regression_data(jax.random.key(0), n=100)
+    x, y = data.linear_regression_data(n=100, key=jax.random.key(0))
     return np.asarray(x), np.asarray(y)
 
 
@@ -98,7 +98,7 @@ def test_every_cell_of_a_grid_lands_in_the_right_place(xy):
 def test_depth_lr_sweep_never_recompiles_for_new_values(xy):
     x, y = xy
     narrow_sweep.depth_lr_sweep([1, 3, 5], [0.01, 0.1], init=1.0, steps=50, x=x, y=y)
-    x2, y2 = data.linear_regression_data(jax.random.key(1), n=100, slope=-1.0)
+    x2, y2 = data.linear_regression_data(n=100, slope=-1.0, key=jax.random.key(1))
     with count_compilations() as count:
         narrow_sweep.depth_lr_sweep([100, 2, 40], [0.5, 1e-3], init=0.7, steps=50, x=x2, y=y2)
         narrow_sweep.depth_lr_sweep([7, 8, 9], [0.2, 0.3], init=1.2, steps=50, x=x, y=y)

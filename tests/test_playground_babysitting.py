@@ -38,7 +38,7 @@ def test_controls_are_a_log_learning_rate_a_log_init_scale_and_l2(playground):
 def test_the_run_is_the_library_run(playground, digits):
     pg = playground
     pg.controls["lr"].value = 0.05
-    base = mlp.init_mlp(jax.random.key(0), SIZES)
+    base = mlp.init_mlp(SIZES, key=jax.random.key(0))
     rec = monitor.train_monitored(scaled_params(base, 1.0), optim.make("sgd", learning_rate=0.05), 100,
                                   data=(digits.x, digits.y), val=(digits.x_val, digits.y_val),
                                   key=jax.random.key(1), every=20, histograms=True)
@@ -123,7 +123,7 @@ def test_figure_fits_the_output_area(playground):
 
 def test_live_dashboard_follows_chunks(digits):
     live = LiveDashboard(60, title="t")
-    rec = monitor.train_monitored(scaled_params(mlp.init_mlp(jax.random.key(0), SIZES), 1.0),
+    rec = monitor.train_monitored(scaled_params(mlp.init_mlp(SIZES, key=jax.random.key(0)), 1.0),
                                   optim.make("sgd", learning_rate=0.1), 60, data=(digits.x, digits.y),
                                   val=(digits.x_val, digits.y_val), key=jax.random.key(1), every=20,
                                   chunk=20, histograms=True, on_chunk=live.update)
@@ -141,7 +141,7 @@ def test_one_verdict_for_all_layers():
 
 
 def test_live_dashboard_trains_and_the_button_reruns(digits):
-    base = scaled_params(mlp.init_mlp(jax.random.key(0), SIZES), 1.0)
+    base = scaled_params(mlp.init_mlp(SIZES, key=jax.random.key(0)), 1.0)
 
     def run_fn(key, on_chunk=None):
         return monitor.train_monitored(base, optim.make("sgd", learning_rate=0.1), 60,

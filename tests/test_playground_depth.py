@@ -17,7 +17,7 @@ from lesson_lib.playground.depth import (
 
 @pytest.fixture(scope="module")
 def xy():
-    return data.linear_regression_data(jax.random.key(0))
+    return data.linear_regression_data(key=jax.random.key(0))
 
 
 @pytest.fixture(scope="module")

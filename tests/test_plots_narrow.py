@@ -25,7 +25,7 @@ def close_figures():
 
 @pytest.fixture(scope="module")
 def surface():
-    x, y = linear_regression_data(jax.random.key(0))
+    x, y = linear_regression_data(key=jax.random.key(0))
     return landscapes.grid(landscapes.narrow_landscape(x, y), (-2.5, 2.5), (-2.5, 2.5), n=21)
 
 

@@ -179,9 +179,9 @@ def test_errors(small_net):
 
 
 def test_stacked_weights_take_the_key_by_keyword():
-    new = stacked_weights(init.xavier_normal(), 2, 3, key=jax.random.key(4))
-    old = stacked_weights(init.xavier_normal(), jax.random.key(4), 2, 3)  # transitional: old call sites
-    np.testing.assert_array_equal(new, old)
+    assert stacked_weights(init.xavier_normal(), 2, 3, key=jax.random.key(4)).shape == (2, 3, 3)
+    with pytest.raises(TypeError):
+        stacked_weights(init.xavier_normal(), jax.random.key(4), 2, 3)  # a key by position is refused
     with pytest.raises(TypeError):
         stacked_weights(init.xavier_normal(), 2, 3)  # no silent default key
     with pytest.raises(ValueError, match="key must be a jax.random key"):

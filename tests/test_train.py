@@ -24,7 +24,7 @@ def numpy_gd_narrow(x, y, w0, lr, steps):
 
 @pytest.fixture(scope="module")
 def xy():
-    return linear_regression_data(jax.random.key(0))
+    return linear_regression_data(key=jax.random.key(0))
 
 
 def test_steps_on_a_bowl_by_hand():

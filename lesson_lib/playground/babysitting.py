@@ -174,7 +174,7 @@ class BabysittingPlayground(Playground):
         _check_settings(steps, every, batch_size, lr, scale, l2)
         init_key, self._key = two_keys(key)
         self.digits = digits if digits is not None else monitor.load_digits_split()
-        self._base = mlp.init_mlp(init_key, SIZES)
+        self._base = mlp.init_mlp(SIZES, key=init_key)
         self._run_kwargs = dict(data=(self.digits.x, self.digits.y),
                                 val=(self.digits.x_val, self.digits.y_val), every=int(every),
                                 batch_size=int(batch_size), histograms=True)
