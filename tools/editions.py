@@ -13,7 +13,8 @@ first: it sets the tags used here). Both editions are made by nbconvert's
   there and answers a blank exercise with "Not implemented yet".
 - app: what Voilà serves (`make app`): the instructor notes and the exercise templates removed;
   the solution code cells kept (later cells use what they define; Voilà shows no code anyway),
-  their markdown headings removed; outputs cleared (Voilà executes the notebook).
+  their markdown headings removed; outputs cleared (Voilà executes the notebook); the badge line
+  removed from the first cell (Voilà 0.5.13 cannot render markdown images).
 """
 
 import argparse
@@ -22,10 +23,11 @@ from pathlib import Path
 
 import nbformat
 from nbconvert.exporters import NotebookExporter
-from nbconvert.preprocessors import ClearOutputPreprocessor, TagRemovePreprocessor
+from nbconvert.preprocessors import ClearOutputPreprocessor, Preprocessor, TagRemovePreprocessor
 
 STUDENT_REMOVES = frozenset({"solution", "instructor"})
 APP_REMOVES = frozenset({"instructor", "exercise"})
+BADGE = "colab-badge.svg"
 
 
 class _AppTagRemove(TagRemovePreprocessor):
@@ -35,6 +37,16 @@ class _AppTagRemove(TagRemovePreprocessor):
         if cell.cell_type == "markdown" and "solution" in cell.metadata.get("tags", []):
             return False
         return super().check_cell_conditions(cell, resources, index)
+
+
+class _DropBadges(Preprocessor):
+    """Remove the Colab/Binder badge line from markdown: meaningless in an app, and Voilà 0.5.13 fails
+    to render a markdown image that its exporter tries to inline (an async contents manager)."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "markdown" and BADGE in cell.source:
+            cell.source = "\n".join(l for l in cell.source.split("\n") if BADGE not in l)
+        return cell, resources
 
 
 def exporter(edition: str) -> NotebookExporter:
@@ -48,6 +60,8 @@ def exporter(edition: str) -> NotebookExporter:
     ex = NotebookExporter()
     ex.register_preprocessor(remove, enabled=True)
     ex.register_preprocessor(ClearOutputPreprocessor(enabled=True), enabled=True)
+    if edition == "app":
+        ex.register_preprocessor(_DropBadges(enabled=True), enabled=True)
     return ex
 
 
