@@ -78,3 +78,11 @@ def test_the_mystery_runs_show_their_signatures(runs):
         return np.std(np.diff(np.log(rec.loss[-100:])))
 
     assert wiggle(by["batch too small"]) > 2 * wiggle(healthy)
+
+
+def test_reference_update_ratio_is_the_norm_of_the_step_over_the_norm_of_the_weights():
+    from lesson_lib.exercises.babysitting import reference_update_ratio
+
+    w = np.array([[3.0, 0.0], [0.0, 4.0]])
+    step = np.array([[0.0, 0.003], [0.0, 0.004]])
+    assert reference_update_ratio(w, w + step) == pytest.approx(0.005 / 5.0)

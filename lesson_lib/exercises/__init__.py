@@ -24,7 +24,7 @@ from lesson_lib import _checks
 from lesson_lib.data import linear_regression_data
 
 __all__ = ["CheckResult", "passed", "failed", "checker", "lesson_data_or", "check_xy", "call_answer",
-           "call_for_number", "check_close"]
+           "call_for_number", "check_close", "yours_or_reference"]
 
 
 class CheckResult(NamedTuple):
@@ -72,6 +72,29 @@ def checker(check: Callable) -> Callable:
             return failed(f"This check cannot run: {error}.")
 
     return polite
+
+
+def yours_or_reference(answer: Callable, check: Callable, reference: Callable) -> Callable:
+    """The learner's function if it passes its check, else the library's reference (and say so).
+
+    Cells after an exercise that build on its answer start with this line, so
+    they run whether or not the exercise is done yet: in the student edition a
+    blank exercise must not break the rest of the lesson.
+
+    Example:
+      >>> def check_double(fn):
+      ...     return passed("right") if fn(2) == 4 else failed("fn(2) should be 4")
+      >>> yours_or_reference(lambda v: 2 * v, check_double, lambda v: v + v)(3)
+      6
+      >>> fn = yours_or_reference(lambda v: v, check_double, lambda v: v + v)
+      Your function does not pass its check yet, so the cells below use the library's reference.
+      >>> fn(3)
+      6
+    """
+    if check(answer):
+        return answer
+    print("Your function does not pass its check yet, so the cells below use the library's reference.")
+    return reference
 
 
 def lesson_data_or(x, y):

@@ -18,7 +18,7 @@ import numpy as np
 from lesson_lib import _checks, mlp, monitor, optim
 from lesson_lib.exercises import CheckResult, call_for_number, checker, failed, passed
 
-__all__ = ["DIAGNOSES", "check_update_ratio", "check_diagnosis", "mystery_runs", "RUN_STEPS"]
+__all__ = ["DIAGNOSES", "check_update_ratio", "reference_update_ratio", "check_diagnosis", "mystery_runs", "RUN_STEPS"]
 
 DIAGNOSES = ("healthy", "lr too high", "lr too low", "overfitting", "bad initialization",
              "batch too small")
@@ -143,6 +143,17 @@ def _slips(w, w_new) -> dict[str, float]:
     }
 
 
+def reference_update_ratio(w, w_new) -> float:
+    """`‖w_new − w‖ / ‖w‖`: the size of a step relative to the weights before it (Frobenius norms).
+
+    Example:
+      >>> round(reference_update_ratio(np.array([3.0, 4.0]), np.array([3.0, 4.005])), 6)
+      0.001
+    """
+    w, w_new = np.asarray(w, np.float64), np.asarray(w_new, np.float64)
+    return float(np.linalg.norm(w_new - w) / np.linalg.norm(w))
+
+
 @checker
 def check_update_ratio(fn: Callable) -> CheckResult:
     """Check `fn(w, w_new) -> float`: `‖w_new − w‖ / ‖w‖` (Frobenius norms of the whole arrays).
@@ -155,7 +166,7 @@ def check_update_ratio(fn: Callable) -> CheckResult:
         got, problem = call_for_number(fn, w.copy(), w_new.copy())
         if problem is not None:
             return problem
-        expected = float(np.linalg.norm(w_new - w) / np.linalg.norm(w))
+        expected = reference_update_ratio(w, w_new)
         if np.isclose(got, expected, rtol=1e-5):
             continue
         hint = next((text for text, value in _slips(w, w_new).items() if np.isclose(got, value, rtol=1e-5)),
