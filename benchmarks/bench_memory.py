@@ -18,9 +18,9 @@ PLAYGROUNDS = {
     "02 depth": "from lesson_lib.playground.depth import DepthPlayground as P; pg = P(x, y)",
     "03 learning rate": "from lesson_lib.playground.learning_rate import LearningRatePlayground as P; pg = P(x, y)",
     "04 depth × lr": ("from lesson_lib.playground.depth_lr import DepthLRPlayground as P\n"
-                      "from lesson_lib import nets, sweep\n"
+                      "from lesson_lib import narrow_sweep, nets\n"
                       "import numpy as np\n"
-                      "r = sweep.depth_lr_sweep(np.arange(1, 51), np.geomspace(1e-3, 1, 200), init=0.9,"
+                      "r = narrow_sweep.depth_lr_sweep(np.arange(1, 51), np.geomspace(1e-3, 1, 200), init=0.9,"
                       " steps=1000, x=x, y=y)\n"
                       "pg = P(r, nets.narrow_solution(x, y).loss + 1e-3, depth=10, lr=0.01)"),
     "05 initialization": "from lesson_lib.playground.initialization import InitializationPlayground as P; pg = P()",
@@ -43,7 +43,7 @@ import matplotlib; matplotlib.use("Agg")
 import jax, ipywidgets as widgets
 from benchmarks.timing import open_view
 from lesson_lib.data import linear_regression_data
-x, y = linear_regression_data(jax.random.key(0))
+x, y = linear_regression_data(key=jax.random.key(0))
 {build}
 open_view(pg)
 name, control = next((n, c) for n, c in pg.controls.items()
