@@ -49,9 +49,9 @@ test: $(VENV)/.test
 	$(BIN)/python -m pytest -n 2 --dist load tests -m browser $(PYTEST_FLAGS) || status=1; \
 	exit $$status
 
-## unit: unit tests and doctests only (fast)
+## unit: unit tests and doctests on both cores, without the slow ones (servers, editions) and the browser
 unit: $(VENV)/.test
-	$(BIN)/python -m pytest tests lesson_lib --doctest-modules -m "not browser" $(PYTEST_FLAGS)
+	$(BIN)/python -m pytest -n 2 tests lesson_lib --doctest-modules -m "not browser and not slow" $(PYTEST_FLAGS)
 
 ## notebooks: re-execute every lesson in place so committed outputs are machine-made
 notebooks: $(VENV)/.test
