@@ -50,7 +50,7 @@ equivalent with these values.
 
 import functools
 import math
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -69,6 +69,9 @@ __all__ = [
     "one_cycle",
     "exponential_ramp",
     "values",
+    "ScheduleKind",
+    "KINDS",
+    "by_name",
 ]
 
 Schedule = Callable[[jax.typing.ArrayLike], jax.Array]
@@ -503,3 +506,62 @@ def values(schedule: Schedule, steps: int) -> np.ndarray:
     _checks.function("schedule", schedule, "of the step")
     _checks.int_in_range("steps", steps, 1)
     return np.asarray(schedule(jnp.arange(int(steps), dtype=jnp.int32)), dtype=float)
+
+
+class ScheduleKind(NamedTuple):
+    """One of the lessons' schedules, by name: what it reads, its formula, how to make it.
+
+    Attributes:
+      params: the keyword values it reads (`lr` is its initial, maximal or peak rate).
+      formula: the rule in one line, as a lesson shows it.
+      make: `make(steps, **params) -> (lr schedule, momentum schedule or None)`.
+    """
+
+    params: tuple
+    formula: str
+    make: Callable
+
+
+KINDS = {
+    "constant": ScheduleKind(("lr",), "lr", lambda steps, lr: (constant(lr), None)),
+    "step_decay": ScheduleKind(
+        ("lr", "drop", "every"), "lr · drop^⌊t / every⌋",
+        lambda steps, lr, drop, every: (step_decay(lr, float(drop), int(every)), None)),
+    "exponential_decay": ScheduleKind(
+        ("lr", "k"), "lr · exp(−k t)", lambda steps, lr, k: (exponential_decay(lr, k), None)),
+    "inverse_time_decay": ScheduleKind(
+        ("lr", "k"), "lr / (1 + k t)", lambda steps, lr, k: (inverse_time_decay(lr, k), None)),
+    "cyclical": ScheduleKind(
+        ("lr", "base_lr", "step_size_up", "mode", "gamma"),
+        "base_lr ↔ lr, linear ramps of step_size_up steps",
+        lambda steps, lr, base_lr, step_size_up, mode, gamma: (
+            cyclical(base_lr, lr, int(step_size_up), mode=mode, gamma=gamma), None)),
+    "sgdr": ScheduleKind(
+        ("lr", "period", "period_mult", "min_lr"), "cosine from lr to min_lr, restart; cycles × period_mult",
+        lambda steps, lr, period, period_mult, min_lr: (
+            sgdr(lr, int(period), int(period_mult), min_lr), None)),
+    "one_cycle": ScheduleKind(
+        ("lr", "pct_start", "div_factor", "final_div_factor"),
+        "cosine up to lr at pct_start, then down to lr/div/final_div",
+        lambda steps, lr, pct_start, div_factor, final_div_factor: one_cycle(
+            int(steps), lr, float(pct_start), float(div_factor), float(final_div_factor))),
+}
+"""Every schedule of lesson 07 by name, in the order the lesson teaches them (one registry)."""
+
+
+def by_name(name: str, steps: int, **values):
+    """Schedule `name` of `KINDS` made from keyword `values` (values it does not read are ignored).
+
+    Returns `(lr schedule, momentum schedule or None)`: only one-cycle moves the momentum.
+
+    Example:
+      >>> lr, momentum = by_name("step_decay", 100, lr=0.1, drop=0.5, every=10, k=0.3)
+      >>> [round(float(lr(t)), 4) for t in (0, 10, 25)], momentum is None
+      ([0.1, 0.05, 0.025], True)
+    """
+    kind = KINDS[_checks.one_of("name", name, tuple(KINDS))]
+    missing = [p for p in kind.params if p not in values]
+    if missing:
+        raise ValueError(f"schedule {name!r} needs {', '.join(missing)}")
+    return kind.make(steps, **{p: values[p] for p in kind.params})
+

@@ -8,7 +8,8 @@ import pytest
 from lesson_lib import schedules
 from lesson_lib.compilation import count_compilations
 from lesson_lib.exercises.schedules import check_smoothing, check_triangular
-from lesson_lib.playground.schedules import SCHEDULES, USES, SchedulePlayground
+from lesson_lib.playground.schedules import SCHEDULES, SchedulePlayground
+from lesson_lib.schedules import KINDS
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +31,7 @@ def test_sweeping_every_control_of_every_schedule_never_compiles(playground):
     with count_compilations() as count:
         for name in SCHEDULES:
             playground.controls["schedule"].value = name
-            for key in USES[name]:
+            for key in KINDS[name].params:
                 control = playground.controls[key]
                 start = control.value
                 for value in sweep_values(control):

@@ -322,3 +322,32 @@ def test_step_check_steps_aside_under_jit_and_keeps_valid_steps():
     schedule = schedules.cyclical(0.01, 0.1, 4)
     np.testing.assert_allclose(float(jax.jit(schedule)(jnp.int32(4))), 0.1, rtol=1e-6)
     np.testing.assert_allclose(float(schedule(np.float32(4.0))), 0.1, rtol=1e-6)
+
+
+def test_one_registry_names_every_schedule_and_makes_it_as_its_factory_does():
+    import inspect
+
+    from lesson_lib.schedules import KINDS, by_name
+
+    assert tuple(KINDS) == ("constant", "step_decay", "exponential_decay", "inverse_time_decay",
+                            "cyclical", "sgdr", "one_cycle")
+    for name, kind in KINDS.items():
+        assert tuple(inspect.signature(kind.make).parameters)[1:] == kind.params, name
+    lr, momentum = by_name("cyclical", 300, lr=0.1, base_lr=0.01, step_size_up=50, mode="triangular2",
+                           gamma=1.0, drop=0.5)
+    np.testing.assert_array_equal(schedules.values(lr, 300),
+                                  schedules.values(schedules.cyclical(0.01, 0.1, 50, mode="triangular2"), 300))
+    assert momentum is None
+    lr, momentum = by_name("one_cycle", 300, lr=0.1, pct_start=0.3, div_factor=25.0, final_div_factor=1e4)
+    ref_lr, ref_momentum = schedules.one_cycle(300, 0.1, 0.3, 25.0, 1e4)
+    np.testing.assert_array_equal(schedules.values(lr, 300), schedules.values(ref_lr, 300))
+    np.testing.assert_array_equal(schedules.values(momentum, 300), schedules.values(ref_momentum, 300))
+
+
+def test_by_name_refuses_an_unknown_schedule_and_missing_values():
+    from lesson_lib.schedules import by_name
+
+    with pytest.raises(ValueError, match="name must be one of"):
+        by_name("warmup", 100, lr=0.1)
+    with pytest.raises(ValueError, match="needs drop, every"):
+        by_name("step_decay", 100, lr=0.1)

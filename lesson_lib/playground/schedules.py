@@ -14,75 +14,14 @@ import numpy as np
 from lesson_lib import _checks, schedules
 from lesson_lib.playground.base import Playground, float_slider, int_slider, log_slider
 
-__all__ = [
-    "SCHEDULES",
-    "USES",
-    "FORMULAS",
-    "LR_LIM",
-    "MOMENTUM_LIM",
-    "FIXED_MOMENTUM",
-    "build",
-    "SchedulePlayground",
-]
+__all__ = ["SCHEDULES", "LR_LIM", "MOMENTUM_LIM", "FIXED_MOMENTUM", "SchedulePlayground"]
 
-SCHEDULES = (
-    "constant", "step_decay", "exponential_decay", "inverse_time_decay", "cyclical", "sgdr",
-    "one_cycle",
-)
-"""The schedules the dropdown offers (factories of `lesson_lib.schedules`)."""
-
-USES = {
-    "constant": ("lr",),
-    "step_decay": ("lr", "drop", "every"),
-    "exponential_decay": ("lr", "k"),
-    "inverse_time_decay": ("lr", "k"),
-    "cyclical": ("lr", "base_lr", "step_size_up", "mode", "gamma"),
-    "sgdr": ("lr", "period", "period_mult", "min_lr"),
-    "one_cycle": ("lr", "pct_start", "div_factor", "final_div_factor"),
-}
-"""The controls each schedule reads (`lr` is its initial, maximal or peak rate)."""
-
-FORMULAS = {
-    "constant": "lr",
-    "step_decay": "lr · drop^⌊t / every⌋",
-    "exponential_decay": "lr · exp(−k t)",
-    "inverse_time_decay": "lr / (1 + k t)",
-    "cyclical": "base_lr ↔ lr, linear ramps of step_size_up steps",
-    "sgdr": "cosine from lr to min_lr, restart; cycles × period_mult",
-    "one_cycle": "cosine up to lr at pct_start, then down to lr/div/final_div",
-}
+SCHEDULES = tuple(schedules.KINDS)
+"""The schedules the dropdown offers, in the lesson's order (`lesson_lib.schedules.KINDS`)."""
 
 LR_LIM = (1e-7, 3.0)
 MOMENTUM_LIM = (0.8, 1.0)
 FIXED_MOMENTUM = 0.9
-
-
-def build(name: str, steps: int, **values):
-    """`(lr_fn, momentum_fn or None)` for schedule `name` with the playground's control values."""
-    if name not in USES:
-        raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {name!r}")
-    lr = float(values["lr"])
-    if name == "constant":
-        return schedules.constant(lr), None
-    if name == "step_decay":
-        return schedules.step_decay(lr, float(values["drop"]), int(values["every"])), None
-    if name == "exponential_decay":
-        return schedules.exponential_decay(lr, float(values["k"])), None
-    if name == "inverse_time_decay":
-        return schedules.inverse_time_decay(lr, float(values["k"])), None
-    if name == "cyclical":
-        return schedules.cyclical(
-            float(values["base_lr"]), lr, int(values["step_size_up"]), mode=values["mode"],
-            gamma=float(values["gamma"]),
-        ), None
-    if name == "sgdr":
-        return schedules.sgdr(
-            lr, int(values["period"]), int(values["period_mult"]), float(values["min_lr"])
-        ), None
-    return schedules.one_cycle(
-        steps, lr, float(values["pct_start"]), float(values["div_factor"]),
-        float(values["final_div_factor"]),
-    )
 
 
 def _controls(steps: int, schedule: str) -> dict:
@@ -122,8 +61,7 @@ class SchedulePlayground(Playground):
     """
 
     def __init__(self, steps: int = 1000, schedule: str = "one_cycle"):
-        if schedule not in USES:
-            raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {schedule!r}")
+        _checks.one_of("schedule", schedule, SCHEDULES)
         _checks.int_in_range("steps", steps, 20)
         self.steps = int(steps)
         self._t = np.arange(self.steps)
@@ -157,13 +95,13 @@ class SchedulePlayground(Playground):
         ]
         for name in SCHEDULES:
             for variant in variants:
-                lr_fn, momentum_fn = build(name, self.steps, **{**values, **variant})
+                lr_fn, momentum_fn = schedules.by_name(name, self.steps, **{**values, **variant})
                 schedules.values(lr_fn, self.steps)
                 if momentum_fn is not None:
                     schedules.values(momentum_fn, self.steps)
 
     def _show_relevant(self, name):
-        used = set(USES[name]) | {"schedule"}
+        used = set(schedules.KINDS[name].params) | {"schedule"}
         for key, control in self.controls.items():
             display = "" if key in used else "none"
             if control.layout.display != display:
@@ -171,7 +109,7 @@ class SchedulePlayground(Playground):
 
     def curves(self, **values):
         """`(lrs, momenta)` over the steps for these control values (NumPy arrays)."""
-        lr_fn, momentum_fn = build(values["schedule"], self.steps, **values)
+        lr_fn, momentum_fn = schedules.by_name(values["schedule"], self.steps, **values)
         lrs = schedules.values(lr_fn, self.steps)
         if momentum_fn is None:
             momenta = np.full(self.steps, FIXED_MOMENTUM)
@@ -189,7 +127,7 @@ class SchedulePlayground(Playground):
         self.momentum_line.set_data(self._t, np.clip(momenta, *MOMENTUM_LIM))
         momentum = ("momentum cycles inversely to the rate" if name == "one_cycle"
                     else f"momentum held at {FIXED_MOMENTUM}")
-        self.formula.value = f"{name}: {FORMULAS[name]}; {momentum}"
+        self.formula.value = f"{name}: {schedules.KINDS[name].formula}; {momentum}"
         peak = int(np.argmax(lrs))
         return (f"{name}: starts {lrs[0]:.2e}, peaks {lrs[peak]:.2e} at step {peak}, "
                 f"ends {lrs[-1]:.2e} at step {self.steps - 1}")
