@@ -29,6 +29,7 @@ import numpy as np
 from jax import lax
 
 from lesson_lib import _checks
+from lesson_lib.curves import first_nonfinite
 from lesson_lib.train import Trajectory
 
 __all__ = [
@@ -392,5 +393,4 @@ def noisy_descent(f: Callable, x0, lr, steps: int, *, noise, key, args: tuple = 
     x0 = jnp.asarray(x0, dtype=jnp.float32)
     params, losses, ratios = _noisy(f, x0, jnp.float32(float(lr)), jnp.float32(float(noise)), key,
                                     tuple(args), steps=int(steps))
-    bad = ~np.isfinite(np.asarray(losses))
-    return Trajectory(params, losses, ratios, int(np.argmax(bad)) if bad.any() else None)
+    return Trajectory(params, losses, ratios, first_nonfinite(np.asarray(losses)))

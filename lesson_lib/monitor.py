@@ -37,6 +37,7 @@ import optax
 from jax import lax
 
 from lesson_lib import _checks, mlp
+from lesson_lib.curves import first_nonfinite
 
 __all__ = [
     "Record", "Digits", "load_digits_split", "classifier_loss", "accuracy", "batch_indices",
@@ -334,7 +335,6 @@ def _assemble(evals, per_step, names, every, batch_size, n_train, params, histog
         return np.concatenate([p[key] for p in per_step]) if per_step else np.zeros((0,))
 
     loss = cat("loss")
-    bad = np.flatnonzero(~np.isfinite(loss))
     return Record(
         loss=loss, update_ratio=cat("ratio"), grad_norm=cat("grad_norm"),
         eval_steps=np.arange(len(evals)) * every,
@@ -343,7 +343,7 @@ def _assemble(evals, per_step, names, every, batch_size, n_train, params, histog
         act_hist=stack("act_hist") if histograms else None,
         grad_hist=stack("grad_hist") if histograms else None,
         names=names, every=every, batch_size=batch_size, n_train=n_train,
-        diverged_at=int(bad[0]) if bad.size else None, final_params=params)
+        diverged_at=first_nonfinite(loss), final_params=params)
 
 
 def train_monitored(params0, optimizer: optax.GradientTransformation, steps: int, *, data, val, key,

@@ -14,6 +14,7 @@ import numpy as np
 from matplotlib.ticker import NullFormatter, ScalarFormatter
 
 from lesson_lib import _checks
+from lesson_lib.curves import first_nonfinite
 from lesson_lib.plots import (
     CRITICAL_POINT_STYLE, LossCurve, decade_levels, draw_landscape, loss_axes, mark_critical_points,
 )
@@ -224,9 +225,8 @@ def depth_curves_figure(losses_by_depth: dict, *, floor: float, threshold: float
               title=f"Same data, init {init:g} and learning rate {lr:g} at every depth")
     colors = plt.cm.viridis(np.linspace(0, 0.9, len(curves)))
     for (depth, losses), color in zip(curves.items(), colors):
-        finite = np.isfinite(losses)
-        diverged_at = None if finite.all() else int(np.argmin(finite))
-        LossCurve(ax, ylim=ylim, color=color, label=f"depth {depth}").update(losses, diverged_at)
+        curve = LossCurve(ax, ylim=ylim, color=color, label=f"depth {depth}")
+        curve.update(losses, first_nonfinite(losses))
     ax.axhline(floor, color="gray", ls="--", lw=1, label=f"noise floor {floor:.4f}")
     ax.axhline(threshold, color="black", ls=":", lw=1, label=f"threshold {threshold:g}")
     ax.legend(fontsize=8, ncol=2)
