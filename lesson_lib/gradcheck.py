@@ -37,6 +37,8 @@ from jax.flatten_util import ravel_pytree
 from lesson_lib import _checks
 
 __all__ = [
+    "default_function",
+    "default_derivative",
     "CANT_TELL",
     "ROUND_OFF",
     "THRESHOLDS",
@@ -511,3 +513,14 @@ def check_gradient(f: Callable, params, *, grad_fn: Callable | None = None, h: f
     verdict = min((leaf.verdict for leaf in per_leaf.values()), key=_ORDER.index)
     return GradientReport(per_leaf, worst, beyond, verdict, int(kinked.sum()),
                           int((tiny & ~kinked).sum()), float(floor), name, float(h), bool(centered))
+
+
+def default_function(theta):
+    """Lesson 08's example function, `f(θ) = ln(1 + e^{3θ}) · cos θ` (a softplus times a cosine)."""
+    return jnp.sum(jnp.log1p(jnp.exp(3 * theta)) * jnp.cos(theta))
+
+
+def default_derivative(theta: float) -> float:
+    """`f'(θ) = 3 σ(3θ) cos θ − ln(1 + e^{3θ}) sin θ`, written out by hand (float64)."""
+    sigma = 1 / (1 + np.exp(-3 * theta))
+    return float(3 * sigma * np.cos(theta) - np.log1p(np.exp(3 * theta)) * np.sin(theta))

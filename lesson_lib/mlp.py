@@ -16,7 +16,7 @@ from jax import lax
 
 from lesson_lib import _checks
 
-__all__ = ["ACTIVATIONS", "activation", "init_mlp", "mlp_apply", "mlp_activations"]
+__all__ = ["ACTIVATIONS", "activation", "init_mlp", "scaled_weights", "mlp_apply", "mlp_activations"]
 
 ACTIVATIONS: dict[str, Callable] = {
     "linear": lambda z: z,
@@ -109,3 +109,16 @@ def mlp_activations(params, x, nonlinearity: str = "tanh"):
         record.append(h)
     record.append(_dense(h, params[-1]))
     return record
+
+
+def scaled_weights(params, scale: float):
+    """`params` (a list of `{"w", "b"}` layers) with every weight matrix multiplied by `scale`, biases unchanged.
+
+    Lesson 09's initialization-scale slider: the same draw, only larger or smaller.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> scaled_weights([{"w": jnp.ones((2, 2)), "b": jnp.ones(2)}], 3.0)[0]["w"].tolist()
+      [[3.0, 3.0], [3.0, 3.0]]
+    """
+    return [{"w": scale * layer["w"], "b": layer["b"]} for layer in params]

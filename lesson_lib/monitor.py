@@ -41,7 +41,7 @@ from lesson_lib.curves import first_nonfinite
 
 __all__ = [
     "Record", "Digits", "load_digits_split", "classifier_loss", "accuracy", "batch_indices",
-    "leaf_names", "update_ratios", "train_monitored", "ratio_verdict", "ACT_EDGES", "GRAD_EDGES",
+    "leaf_names", "update_ratios", "train_monitored", "ratio_verdict", "ratios_verdict", "ACT_EDGES", "GRAD_EDGES",
 ]
 
 ACT_EDGES = {"tanh": np.linspace(-1.0, 1.0, 21), "relu": np.linspace(0.0, 4.0, 21),
@@ -261,6 +261,21 @@ def ratio_verdict(ratio: float) -> str:
     if not np.isfinite(ratio) or ratio > 1e-2:
         return "too high"
     if ratio < 1e-4:
+        return "too low"
+    return "healthy"
+
+
+def ratios_verdict(ratios: dict) -> str:
+    """One verdict for all layers: "too high" if any layer's ratio is, "too low" if every layer's is.
+
+    Example:
+      >>> ratios_verdict({"w1": 1e-6, "w2": 0.3}), ratios_verdict({"w1": 1e-6, "w2": 1e-5})
+      ('too high', 'too low')
+    """
+    verdicts = [ratio_verdict(v) for v in ratios.values()]
+    if "too high" in verdicts:
+        return "too high"
+    if verdicts and all(v == "too low" for v in verdicts):
         return "too low"
     return "healthy"
 

@@ -10,8 +10,9 @@ import pytest
 
 from lesson_lib import mlp, monitor, optim
 from lesson_lib.compilation import count_compilations
-from lesson_lib.playground.babysitting import (SIZES, BabysittingPlayground, LiveDashboard,
-                                               ratios_verdict, scaled_params)
+from lesson_lib.mlp import scaled_weights as scaled_params
+from lesson_lib.monitor import ratios_verdict
+from lesson_lib.playground.babysitting import SIZES, BabysittingPlayground, LiveDashboard
 from lesson_lib.plots.monitor import MAX_WIDTH
 
 

@@ -11,9 +11,8 @@ import numpy as np
 import pytest
 
 from lesson_lib.compilation import count_compilations
-from lesson_lib.playground.gradcheck import (
-    H_RANGE, StepSizePlayground, default_derivative, status_line,
-)
+from lesson_lib.gradcheck import default_derivative
+from lesson_lib.playground.gradcheck import H_RANGE, StepSizePlayground, status_line
 from lesson_lib.plots.gradcheck import MAX_WIDTH
 
 

@@ -22,7 +22,7 @@ from lesson_lib import _checks, mlp, monitor, optim
 from lesson_lib.playground.base import Playground, float_slider, log_slider, two_keys
 from lesson_lib.plots.monitor import Dashboard
 
-__all__ = ["BabysittingPlayground", "LiveDashboard", "status_line", "ratios_verdict", "SIZES", "scaled_params"]
+__all__ = ["BabysittingPlayground", "LiveDashboard", "status_line", "SIZES"]
 
 SIZES = (64, 32, 32, 10)
 """The lesson's network: 64 pixels, two tanh layers of 32 units, 10 classes."""
@@ -30,11 +30,6 @@ SIZES = (64, 32, 32, 10)
 LR_RANGE = (1e-4, 10.0)
 SCALE_RANGE = (1e-2, 30.0)
 L2_RANGE = (0.0, 0.1)
-
-
-def scaled_params(base, scale: float):
-    """`base` with every weight matrix multiplied by `scale` (biases unchanged)."""
-    return [{"w": scale * layer["w"], "b": layer["b"]} for layer in base]
 
 
 def status_line(lr: float, scale: float, l2: float, record: monitor.Record) -> str:
@@ -52,22 +47,7 @@ def status_line(lr: float, scale: float, l2: float, record: monitor.Record) -> s
         f"train acc {record.train_acc[-1]:.2f}, val acc {record.val_acc[-1]:.2f}")
     shown = ", ".join(f"{name} {value:.0e}" for name, value in ratios.items())
     return (f"lr {lr:.1e}, init ×{scale:.2g}, L2 {l2:.3g} | {end} | "
-            f"update/weight {shown}: {ratios_verdict(ratios)}")
-
-
-def ratios_verdict(ratios: dict) -> str:
-    """One verdict for all layers: "too high" if any layer's ratio is, "too low" if every layer's is.
-
-    Example:
-      >>> ratios_verdict({"w1": 1e-6, "w2": 0.3}), ratios_verdict({"w1": 1e-6, "w2": 1e-5})
-      ('too high', 'too low')
-    """
-    verdicts = [monitor.ratio_verdict(v) for v in ratios.values()]
-    if "too high" in verdicts:
-        return "too high"
-    if verdicts and all(v == "too low" for v in verdicts):
-        return "too low"
-    return "healthy"
+            f"update/weight {shown}: {monitor.ratios_verdict(ratios)}")
 
 
 class LiveDashboard(Playground):
@@ -192,7 +172,7 @@ class BabysittingPlayground(Playground):
     def run(self, lr: float, scale: float, l2: float) -> monitor.Record:
         """Train with these settings and return the `Record` (no drawing)."""
         return monitor.train_monitored(
-            scaled_params(self._base, float(scale)), optim.make("sgd", learning_rate=float(lr)),
+            mlp.scaled_weights(self._base, float(scale)), optim.make("sgd", learning_rate=float(lr)),
             self._steps, key=self._key, l2=float(l2), **self._run_kwargs)
 
     def compute(self, lr, scale, l2):

@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from lesson_lib import _checks
-from lesson_lib.gradcheck import error_vs_h, verdict_of
+from lesson_lib.gradcheck import default_derivative, default_function, error_vs_h, verdict_of
 from lesson_lib.playground.base import Playground, dropdown, log_slider
 from lesson_lib.plots.gradcheck import CURVE_STYLES, MAX_WIDTH, _shown, curve_label, error_axes
 
@@ -21,8 +21,6 @@ __all__ = [
     "H_RANGE",
     "PRECISIONS",
     "FORMULAS",
-    "default_function",
-    "default_derivative",
     "status_line",
     "StepSizePlayground",
 ]
@@ -32,17 +30,6 @@ H_RANGE = (1e-12, 1.0)
 
 PRECISIONS = ("float32", "float64")
 FORMULAS = {"centred": True, "one-sided": False}
-
-
-def default_function(theta):
-    """The lesson's example, `f(θ) = ln(1 + e^{3θ}) · cos θ` (a softplus times a cosine)."""
-    return jnp.sum(jnp.log1p(jnp.exp(3 * theta)) * jnp.cos(theta))
-
-
-def default_derivative(theta: float) -> float:
-    """`f'(θ) = 3 σ(3θ) cos θ − ln(1 + e^{3θ}) sin θ`, written out by hand (float64)."""
-    sigma = 1 / (1 + np.exp(-3 * theta))
-    return float(3 * sigma * np.cos(theta) - np.log1p(np.exp(3 * theta)) * np.sin(theta))
 
 
 def status_line(dtype: str, formula: str, h: float, error: float) -> str:
