@@ -87,20 +87,25 @@ def jupyter_server(notebooks, workdir: Path, front_end: str = "lab", extra=()):
         "--ServerApp.open_browser=False", "--ServerApp.allow_root=True", f"--{app}.news_url=",
         f"--{app}.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
-    log_path = workdir / f"{front_end}.log"
-    log = open(log_path, "w")
-    server = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_for(f"{url}/api/status?token={TOKEN}", server, log_path)
+    with serve(command, cwd=root, env=env, port=port, log_path=workdir / f"{front_end}.log") as url:
         yield url
-    finally:
-        server.terminate()
+
+
+@contextmanager
+def serve(command, *, cwd, env, port: int, log_path: Path):
+    """Run a Jupyter server `command` (logging to `log_path`), wait for its API, yield its URL, stop it."""
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
         try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+            _wait_for(f"{url}/api/status?token={TOKEN}", server, log_path)
+            yield url
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
 
 
 def jupyter_lab(notebooks, workdir: Path):

@@ -9,14 +9,13 @@ pixels, and no error shows. The server's log proves lesson_lib.server (TCP_NODEL
 
 import json
 import os
-import subprocess
 import sys
 
 import pytest
 
 from browser_suite import browser_context_args, browser_type_launch_args  # noqa: F401 (fixtures)
 from jupyter_browser import (
-    PLAYGROUND_OUTPUT, ROOT, TOKEN, _free_port, _wait_for, key_with_room, plot_hash, wait_for_plot_change,
+    PLAYGROUND_OUTPUT, ROOT, TOKEN, _free_port, key_with_room, plot_hash, serve, wait_for_plot_change,
 )
 
 sys.path.insert(0, str(ROOT / "tools"))
@@ -43,18 +42,8 @@ def app_server(tmp_path_factory):
     command = [sys.executable, "-m", "jupyter_server", "--no-browser", "--ServerApp.ip=127.0.0.1",
                f"--ServerApp.port={port}", f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}",
                "--ServerApp.allow_root=True", "--VoilaConfiguration.show_tracebacks=True"]
-    with open(log_path, "w") as log:
-        server = subprocess.Popen(command, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_for(f"{url}/api/status?token={TOKEN}", server, log_path)
-            yield url, log_path
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+    with serve(command, cwd=root, env=env, port=port, log_path=log_path) as url:
+        yield url, log_path
 
 
 def test_app_server_loads_the_nodelay_extension(app_server):
