@@ -275,11 +275,15 @@ def ridge_path(x, y, strengths) -> np.ndarray:
       [[1.0, 2.0], [0.5, 1.0]]
     """
     _check_regression(x, y, strengths)
-    single = np.ndim(strengths) == 0
+    return _in_float64(_ridge, x, y, strengths)
+
+
+def _in_float64(solver, x, y, strengths, *args):
+    """`solver(x, y, strengths, *args)` in double precision, for one strength or a list of them."""
     with jax.enable_x64():
-        w = np.asarray(_ridge(jnp.asarray(x, jnp.float64), jnp.asarray(y, jnp.float64),
-                              jnp.atleast_1d(jnp.asarray(strengths, jnp.float64))))
-    return w[0] if single else w
+        w = np.asarray(solver(jnp.asarray(x, jnp.float64), jnp.asarray(y, jnp.float64),
+                              jnp.atleast_1d(jnp.asarray(strengths, jnp.float64)), *args))
+    return w[0] if np.ndim(strengths) == 0 else w
 
 
 @partial(jax.jit, static_argnames="steps")
@@ -325,11 +329,7 @@ def lasso_path(x, y, strengths, *, steps: int = 3000) -> np.ndarray:
     """
     _check_regression(x, y, strengths)
     _checks.int_in_range("steps", steps, 1)
-    single = np.ndim(strengths) == 0
-    with jax.enable_x64():
-        w = np.asarray(_lasso(jnp.asarray(x, jnp.float64), jnp.asarray(y, jnp.float64),
-                              jnp.atleast_1d(jnp.asarray(strengths, jnp.float64)), int(steps)))
-    return w[0] if single else w
+    return _in_float64(_lasso, x, y, strengths, int(steps))
 
 
 # --- early stopping --------------------------------------------------------------------------
