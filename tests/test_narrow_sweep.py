@@ -74,24 +74,16 @@ def _numpy_gradient_descent(depth, init, lr, steps, x, y):
     return narrow_gd(np.full(depth, init), x, y, lr, steps)[1]
 
 
-def test_depth_lr_sweep_matches_an_independent_numpy_reference(xy):
+@pytest.mark.parametrize("depths, lrs, init, steps", [
+    ([1, 4, 12], [0.003, 0.02, 0.05], 0.95, 60),           # matches an independent NumPy reference
+    ([2, 5, 9], [0.001, 0.004, 0.01, 0.03], 1.0, 30),      # every cell of a grid lands in its place
+])
+def test_depth_lr_sweep_matches_an_independent_numpy_reference_cell_by_cell(xy, depths, lrs, init, steps):
     x, y = xy
-    depths = [1, 4, 12]
-    lrs = [0.003, 0.02, 0.05]
-    result = narrow_sweep.depth_lr_sweep(depths, lrs, init=0.95, steps=60, x=x, y=y)
+    result = narrow_sweep.depth_lr_sweep(depths, lrs, init=init, steps=steps, x=x, y=y)
     for i, depth in enumerate(depths):
         for j, lr in enumerate(lrs):
-            ref = _numpy_gradient_descent(depth, 0.95, lr, 60, x, y)
-            np.testing.assert_allclose(result.losses[i, j], ref, rtol=1e-4)
-
-
-def test_every_cell_of_a_grid_lands_in_the_right_place(xy):
-    x, y = xy
-    depths, lrs = [2, 5, 9], [0.001, 0.004, 0.01, 0.03]
-    result = narrow_sweep.depth_lr_sweep(depths, lrs, init=1.0, steps=30, x=x, y=y)
-    for i, depth in enumerate(depths):
-        for j, lr in enumerate(lrs):
-            ref = _numpy_gradient_descent(depth, 1.0, lr, 30, x, y)
+            ref = _numpy_gradient_descent(depth, init, lr, steps, x, y)
             np.testing.assert_allclose(result.losses[i, j], ref, rtol=1e-4)
 
 
