@@ -22,7 +22,9 @@ from pathlib import Path
 import pytest
 
 TOKEN = "lesson-lib-server-test"
-ROUND_TRIP_LIMIT_MS = 15.0
+# ~15 ms is what a quiet machine shows; the limit leaves room for a fully loaded CI machine
+# (whose fastest of 30 reached 15.4 ms) and still sits far below Nagle's ~40 ms wait.
+ROUND_TRIP_LIMIT_MS = 25.0
 
 pytestmark = pytest.mark.slow
 
@@ -105,7 +107,7 @@ def test_the_environment_loads_the_extension(server):
 def test_an_execute_round_trip_through_the_server_is_fast(server):
     # The fastest of 30, not the median: other tests load the same two cores and load only
     # ever adds time, while Nagle's ~40 ms wait is in every single round trip (44-60 ms here
-    # without the extension, 5-19 ms with it, the higher figures under full load).
+    # without the extension, 5-19 ms with it here and up to 15.4 ms on a loaded CI machine).
     url, _ = server
     times = asyncio.run(_round_trips(url, 30))
     assert min(times) < ROUND_TRIP_LIMIT_MS, (
