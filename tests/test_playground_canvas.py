@@ -260,6 +260,41 @@ def test_values_applied_in_message_order_never_go_backwards():
     assert seen == drag
 
 
+def test_a_linked_message_older_than_one_applied_is_dropped_and_answered():
+    # ipykernel 7 may run a comm message's handler before an earlier one's.
+    canvas, slider, _, seen, sent = _linked()
+    _open_view(canvas)
+    _set(canvas, 2, (0, 0.6))
+    _set(canvas, 1, (0, 0.55))  # sent first, handled second: stale
+    _set(canvas, 3, (0, 0.7))
+    assert seen == [0.6, 0.7]
+    assert {"type": "ack", "seq": 1} in [c for c, _ in sent]
+    _open_view(canvas)  # a reloaded page numbers its messages from 1 again
+    _set(canvas, 1, (0, 0.2))
+    assert seen == [0.6, 0.7, 0.2]
+
+
+def _own_message(slider, value):
+    """The slider's own ipywidgets update, as its comm delivers it."""
+    slider.comm.handle_msg({"content": {"data": {"method": "update", "state": {"value": value},
+                                                  "buffer_paths": []}}, "buffers": []})
+
+
+def test_once_the_link_delivers_a_control_its_own_copies_are_dropped():
+    # The slider's own message and the link's carry the same values; ipykernel 7 may run them
+    # out of order, so only the link's count once it has delivered this control.
+    canvas, slider, dropdown, seen, _ = _linked()
+    _open_view(canvas)
+    _own_message(slider, 0.52)  # before the link delivered anything: applied
+    _set(canvas, 1, (0, 0.6))
+    _own_message(slider, 0.55)  # an older copy, handled late: dropped
+    _set(canvas, 2, (0, 0.7))
+    assert seen == [0.52, 0.6, 0.7]
+    canvas.link(dropdown)  # unlinked: the slider's own messages apply again
+    _own_message(slider, 0.3)
+    assert seen[-1] == 0.3
+
+
 def test_link_without_a_front_end_is_harmless():
     canvas, slider, _, seen, sent = _linked()
     slider.value = 0.3  # no view: the Agg buffer is painted, nothing is sent

@@ -16,9 +16,11 @@ kernel, with up to two messages in flight and only the newest value kept
 while it waits: the kernel always has the next value queued when it finishes
 a frame. The slider's own message then carries a value the kernel already has
 (a no-op). Messages on one websocket arrive in the order they were sent and
-each carries the browser's value at sending time, so values never go
-backwards; the kernel never echoes a linked value back, so a late answer
-cannot pull a slider the student is still dragging.
+each carries the browser's value at sending time, and the kernel drops a
+linked message older than one it applied (ipykernel 7 may run a comm message's
+handler before an earlier one's), so values never go backwards; the kernel
+never echoes a linked value back, so a late answer cannot pull a slider the
+student is still dragging.
 
 The widget is an anywidget, so it runs wherever anywidget does: JupyterLab,
 Notebook 7, Voilà, VS Code and Colab. Without a front end (tests, benchmarks,
@@ -91,6 +93,8 @@ class LiveCanvas(anywidget.AnyWidget):
         self._click_handlers = []
         self._seq = None  # the linked message being applied (its frame acknowledges it)
         self._answered = None  # the last linked message a frame acknowledged
+        self._newest = 0  # the newest linked message applied (an older one arriving later is stale)
+        self._linked_live = set()  # the linked controls whose values the link has delivered
         self.linked_updates = 0
         self.on_msg(self._on_message)
 
@@ -128,8 +132,30 @@ class LiveCanvas(anywidget.AnyWidget):
             name = next((n for n in ("value", "index") if n in control.keys), None)
             if name is not None and all(link["model"] is not control for link in links):
                 links.append({"model": control, "name": name})
-        self._links = links
+        for link in self._links:  # unlinked: the control's own messages apply again
+            if link["model"].comm is not None:
+                link["model"].comm.on_msg(link["model"]._handle_msg)
+        for link in links:
+            if link["model"].comm is not None:
+                link["model"].comm.on_msg(self._own_message_handler(link["model"], link["name"]))
+        self._links, self._linked_live = links, set()
         return self
+
+    def _own_message_handler(self, control, name):
+        """The control's comm handler once linked: its own copy of a value the link delivers is dropped.
+
+        Once the link has delivered this control's values (since the view opened),
+        the control's own ipywidgets update carries a copy that ipykernel 7 may
+        run before or after the link's, out of order; only the link's are applied.
+        """
+        def handle(msg):
+            data = msg.get("content", {}).get("data", {})
+            state = data.get("state")
+            if control in self._linked_live and data.get("method") == "update" and name in (state or {}):
+                state = {key: value for key, value in state.items() if key != name}
+                msg = {**msg, "content": {**msg["content"], "data": {**data, "state": state}}}
+            control._handle_msg(msg)
+        return handle
 
     @property
     def artists(self) -> list:
@@ -199,6 +225,8 @@ class LiveCanvas(anywidget.AnyWidget):
             self.live = True
             self._ratio = float(content.get("ratio") or 1.0)
             self._background = None
+            self._newest = 0  # a reloaded page numbers its linked messages from 1 again
+            self._linked_live = set()
             self.update()
         elif kind == "click":
             self._click(float(content["x"]), float(content["y"]))
@@ -208,12 +236,20 @@ class LiveCanvas(anywidget.AnyWidget):
     def _apply_linked(self, content):
         """Set linked controls to the browser's values; acknowledge with a frame or an "ack"."""
         seq, changes = content.get("seq"), list(content.get("changes", []))
+        if isinstance(seq, int):
+            # ipykernel 7 may hand a comm message to its handler before an earlier one (while
+            # that one waits inside the kernel): a message older than one applied is dropped,
+            # so values never go backwards.
+            if seq <= self._newest:
+                changes = []
+            self._newest = max(self._newest, seq)
         try:
             for number, (index, value) in enumerate(changes):
                 links = self._links
                 if not 0 <= int(index) < len(links):
                     continue  # the links changed while this message travelled
                 control, name = links[int(index)]["model"], links[int(index)]["name"]
+                self._linked_live.add(control)
                 self.linked_updates += 1
                 if number == len(changes) - 1:
                     self._seq = seq  # the frame of the last change acknowledges the message
