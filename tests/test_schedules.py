@@ -244,7 +244,8 @@ def test_one_cycle_drives_optim_momentum():
         v = mu * v + w
         w = w - lr * v
         expected.append(w)
-    np.testing.assert_allclose(np.asarray(run.params[:, 0]), expected, rtol=1e-5)
+    # float32 against a float64 loop: near w = 0 (step 10, w ≈ -0.0137) only an absolute bound holds
+    np.testing.assert_allclose(np.asarray(run.params[:, 0]), expected, rtol=1e-5, atol=1e-6)
 
 
 # ----------------------------------------------------------------------------
