@@ -2,15 +2,20 @@
 
 `test_browser_lab.py` and `test_browser_notebook.py` run it in JupyterLab and in
 Notebook 7 (two files, so the two front ends run side by side under xdist).
-For each front end one server serves copies of all the lessons; each lesson is
-opened and run top to bottom (one kernel at a time). Then every visible slider,
-dropdown, Play and button of every playground is used in turn, as a learner
-would, and after each a plot must show new pixels; then the first slider is
-dragged towards its farther end for a second (from inside the page, one mouse move per
-animation frame): its handle must never jump back, and a plot must change
-whenever the drag crossed values. At the end: every live
-canvas is a whole opaque picture, no playground printed an error, and no
-figure is wider than its output area in a 1280 × 800 window.
+For each front end one server serves the lessons' playgrounds editions: each
+lesson's code cells that its playgrounds need (`write_playgrounds_edition`:
+the setup cell, the cells that show a playground, and the cells that define
+what they use). The lessons' other cells, their experiments and static
+figures, are run and checked by strict nbval; executing them again in two
+front ends would triple the browser time. Each lesson is opened and run top to
+bottom (one kernel at a time). Then every visible slider, dropdown, Play and
+button of every playground is used in turn, as a learner would, and after each
+a plot must show new pixels; then the first slider is dragged towards its
+farther end for a second (from inside the page, one mouse move per animation
+frame): its handle must never jump back, and a plot must change whenever the
+drag crossed values. At the end: every live canvas is a whole opaque picture,
+no playground printed an error, and no figure is wider than its output area in
+a 1280 × 800 window.
 Skips (with how to install Chromium) when no Chromium is found, except in CI.
 """
 
@@ -22,10 +27,11 @@ import pytest
 from jupyter_browser import (
     CHROMIUM_ARGS, INSTALL_HINT, PLAYGROUND_OUTPUT, drag_in_page, find_chromium, jupyter_server,
     open_and_run_all, opaque_fraction, plot_hash, use_control, visible_controls,
-    wait_for_plot_change, went_back, wide_figures,
+    wait_for_plot_change, went_back, wide_figures, write_playgrounds_edition,
 )
 
-NOTEBOOKS = sorted(p.name for p in (Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+LESSONS = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = sorted(p.name for p in LESSONS.glob("*.ipynb"))
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +54,9 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture(scope="module")
 def server(front_end, tmp_path_factory):
-    with jupyter_server(NOTEBOOKS, tmp_path_factory.mktemp(front_end), front_end) as url:
+    editions = tmp_path_factory.mktemp(f"{front_end}-playgrounds")
+    lessons = [write_playgrounds_edition(LESSONS / name, editions) for name in NOTEBOOKS]
+    with jupyter_server([], tmp_path_factory.mktemp(front_end), front_end, extra=lessons) as url:
         yield front_end, url
 
 

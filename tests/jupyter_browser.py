@@ -5,8 +5,11 @@ settings, workspace and runtime folders), so a slow run can never write outputs
 back into the committed notebooks or leave checkpoints behind.
 """
 
+import ast
+import builtins
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -77,7 +80,8 @@ def jupyter_server(notebooks, workdir: Path, front_end: str = "lab", extra=()):
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(workdir / "runtime"),
                JUPYTER_CONFIG_DIR=str(workdir / "config"))
     env.pop("MPLBACKEND", None)
-    env.pop("XLA_FLAGS", None)
+    # XLA_FLAGS stays: `make test` compiles the lessons here as strict nbval's kernels did, so
+    # they start from the JAX compilation cache that run left.
     command = [
         sys.executable, "-m", module, "--no-browser", "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.port={port}", f"--IdentityProvider.token={TOKEN}",
@@ -322,6 +326,74 @@ def write_notebook(path: Path, cells: list[str]) -> Path:
     return Path(path)
 
 
+# A playground's text form (what a notebook shows without a kernel) ends with this hint; a static
+# figure's is "Canvas(...)" and a progress bar's its counter.
+PLAYGROUND_HINT = "(Run the notebook"
+
+
+def _cell_tree(source: str) -> ast.Module:
+    return ast.parse(re.sub(r"^(\s*)[%!].*$", r"\1pass", source, flags=re.M))  # magics: no names
+
+
+def _defined_names(tree) -> set:
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+    return names
+
+
+def _shows_playground(cell) -> bool:
+    return any("application/vnd.jupyter.widget-view+json" in out.get("data", {})
+               and PLAYGROUND_HINT in "".join(out["data"].get("text/plain", ""))
+               for out in cell.get("outputs", []))
+
+
+def playground_cells(cells) -> list[int]:
+    r"""Indices of the cells a lesson's playgrounds need: the setup cell, every cell that shows a
+    playground (found by its committed output) and, transitively, the last earlier cell that
+    defines each name they use. The rest of the lesson (its experiments and static figures) is
+    checked by strict nbval; the browser tests drive the playgrounds.
+
+    Example:
+      >>> out = {"data": {"application/vnd.jupyter.widget-view+json": {},
+      ...                 "text/plain": "Sliders. (Run the notebook to use its controls.)"}}
+      >>> cells = [{"cell_type": "code", "source": s, "outputs": o} for s, o in [
+      ...     ("import math\nbackend = setup_notebook()", []), ("x = 2", []), ("y = 3", []),
+      ...     ("pg = Toy(x)\npg", [out])]]
+      >>> playground_cells(cells)
+      [0, 1, 3]
+    """
+    code = [i for i, cell in enumerate(cells) if cell["cell_type"] == "code"]
+    trees = {i: _cell_tree("".join(cells[i]["source"])) for i in code}
+    keep = {i for i in code if _shows_playground(cells[i]) or "setup_notebook(" in "".join(cells[i]["source"])}
+    todo = sorted(keep)
+    while todo:
+        i = todo.pop()
+        used = {n.id for n in ast.walk(trees[i]) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        for name in used - _defined_names(trees[i]) - set(dir(builtins)):
+            source = next((j for j in reversed(code) if j < i and name in _defined_names(trees[j])), None)
+            if source is not None and source not in keep:
+                keep.add(source)
+                todo.append(source)
+    return sorted(keep)
+
+
+def write_playgrounds_edition(lesson: Path, folder: Path) -> Path:
+    """Write the code cells of `lesson` that its playgrounds need (`playground_cells`), without
+    outputs, to `folder/<same name>`; returns the new notebook's path."""
+    notebook = json.loads(Path(lesson).read_text())
+    cells = notebook["cells"]
+    notebook["cells"] = [dict(cells[i], outputs=[], execution_count=None) for i in playground_cells(cells)]
+    target = Path(folder) / Path(lesson).name
+    target.write_text(json.dumps(notebook))
+    return target
+
+
 def linked_toy_cells(link: bool = True) -> list[str]:
     """A playground-like notebook: a figure, a slider moving a line, a `LiveCanvas` linked to it.
 
@@ -337,9 +409,10 @@ def linked_toy_cells(link: bool = True) -> list[str]:
         "canvas, report, applied = LiveCanvas(fig, [line]), widgets.Label('ready'), []",
         "def on_change(change):\n    applied.append(change['new'])\n"
         "    line.set_ydata(np.sin(6 * change['new'] * x))\n    canvas.update()\n"
-        "    backwards = sum(b < a for a, b in zip(applied, applied[1:]))\n"
+        "    back = [i for i in range(1, len(applied)) if applied[i] < applied[i - 1]]\n"
         "    report.value = (f'applied {len(applied)} linked {canvas.linked_updates} '\n"
-        "                    f'backwards {backwards} value {slider.value:.2f}')\n"
+        "                    f'backwards {len(back)} value {slider.value:.2f}'\n"
+        "                    + (f' (first at {applied[max(back[0] - 3, 0):back[0] + 2]})' if back else ''))\n"
         "slider.observe(on_change, names='value')\n"
         + ("canvas.link(slider)\n" if link else "")
         + "widgets.VBox([slider, canvas, report])",
