@@ -331,8 +331,9 @@ def write_notebook(path: Path, cells: list[str]) -> Path:
 PLAYGROUND_HINT = "(Run the notebook"
 
 
-def _cell_tree(source: str) -> ast.Module:
-    return ast.parse(re.sub(r"^(\s*)[%!].*$", r"\1pass", source, flags=re.M))  # magics: no names
+def cell_tree(source: str) -> ast.Module:
+    """A code cell's syntax tree; IPython magics and shell lines count as `pass` (they name nothing)."""
+    return ast.parse(re.sub(r"^(\s*)[%!].*$", r"\1pass", source, flags=re.M))
 
 
 def _defined_names(tree) -> set:
@@ -369,14 +370,16 @@ def playground_cells(cells) -> list[int]:
       [0, 1, 3]
     """
     code = [i for i, cell in enumerate(cells) if cell["cell_type"] == "code"]
-    trees = {i: _cell_tree("".join(cells[i]["source"])) for i in code}
-    keep = {i for i in code if _shows_playground(cells[i]) or "setup_notebook(" in "".join(cells[i]["source"])}
+    sources = {i: "".join(cells[i]["source"]) for i in code}
+    trees = {i: cell_tree(sources[i]) for i in code}
+    defined = {i: _defined_names(trees[i]) for i in code}
+    keep = {i for i in code if _shows_playground(cells[i]) or "setup_notebook(" in sources[i]}
     todo = sorted(keep)
     while todo:
         i = todo.pop()
         used = {n.id for n in ast.walk(trees[i]) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-        for name in used - _defined_names(trees[i]) - set(dir(builtins)):
-            source = next((j for j in reversed(code) if j < i and name in _defined_names(trees[j])), None)
+        for name in used - defined[i] - set(dir(builtins)):
+            source = next((j for j in reversed(code) if j < i and name in defined[j]), None)
             if source is not None and source not in keep:
                 keep.add(source)
                 todo.append(source)

@@ -48,13 +48,12 @@ def _label(output) -> str:
 
 def _report(output, page, expect_value=None):
     """The kernel's report, once it has settled (and shows `expect_value`, if given)."""
-    label = output.locator(".widget-label").last
     for _ in range(50):
-        match = REPORT.search(label.inner_text())
+        match = REPORT.search(_label(output))
         if match and (expect_value is None or abs(float(match[4]) - expect_value) < 1e-6):
             break
         page.wait_for_timeout(200)
-    assert match, label.inner_text()
+    assert match, _label(output)
     return int(match[1]), int(match[2]), int(match[3]), float(match[4])
 
 

@@ -13,6 +13,7 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import editions  # noqa: E402
+from jupyter_browser import cell_tree  # noqa: E402
 import tag_notebooks  # noqa: E402
 
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -52,7 +53,7 @@ def test_student_edition_drops_solutions_and_notes_and_keeps_every_checker(stude
 
 
 def _names(source):
-    tree = ast.parse(re.sub(r"^\s*[%!].*$", "", source, flags=re.M))
+    tree = cell_tree(source)
     defined = {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
     top = {t.id for n in tree.body if isinstance(n, (ast.Assign, ast.AugAssign, ast.For))
            for t in ast.walk(n.targets[0] if isinstance(n, ast.Assign) else n.target) if isinstance(t, ast.Name)}
