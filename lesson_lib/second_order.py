@@ -204,19 +204,16 @@ def lbfgs(f: Callable, x0, steps: int) -> LBFGSTrajectory:
                    evaluations=np.maximum(np.asarray(searched, dtype=int), 1))
 
 
-def _clipped(clip_fn, **clip_kwargs):
-    return optax.chain(optax.inject_hyperparams(clip_fn)(**clip_kwargs),
-                       optax.inject_hyperparams(optax.sgd)(learning_rate=1.0))
-
-
 CLIP_MODES = ("none", "norm", "value")
 """`none`: plain gradient descent; `norm`: `optax.clip_by_global_norm` (keeps the direction,
 caps the length); `value`: `optax.clip` (caps each coordinate, which turns the direction)."""
 
-_CLIPPED = {
-    "norm": _clipped(optax.clip_by_global_norm, max_norm=1.0),
-    "value": _clipped(optax.clip, max_delta=1.0),
-}
+# Both clips in one chain, their thresholds traced: the mode only sets which is finite (a clip at
+# infinity passes the gradient through), so every mode and threshold shares one compilation. The
+# coordinate clip comes first, so an infinite gradient it caps never reaches the norm's `inf/inf`.
+_CLIPPED = optax.chain(optax.inject_hyperparams(optax.clip)(max_delta=1.0),
+                       optax.inject_hyperparams(optax.clip_by_global_norm)(max_norm=1.0),
+                       optax.inject_hyperparams(optax.sgd)(learning_rate=1.0))
 
 
 def clipped_descent(f: Callable, x0, lr, steps: int, *, threshold=None, mode: str = "norm",
@@ -254,12 +251,10 @@ def clipped_descent(f: Callable, x0, lr, steps: int, *, threshold=None, mode: st
     _checks.finite_array("x0", x0)
     if threshold is not None:
         _checks.positive_float("threshold", threshold)
-    if mode == "none" or threshold is None:
-        mode, threshold = "norm", float("inf")
     x0 = jnp.asarray(x0, dtype=jnp.float32)
-    optimizer = _CLIPPED[mode]
-    state = optimizer.init(x0)
-    name = "max_norm" if mode == "norm" else "max_delta"
-    state[0].hyperparams[name] = jnp.asarray(float(threshold), dtype=jnp.float32)
-    state[1].hyperparams["learning_rate"] = jnp.asarray(float(lr), dtype=jnp.float32)
-    return optimize(f, x0, optimizer, steps, args=args, opt_state=state)
+    state = _CLIPPED.init(x0)
+    limit = float("inf") if threshold is None else float(threshold)
+    state[0].hyperparams["max_delta"] = jnp.float32(limit if mode == "value" else float("inf"))
+    state[1].hyperparams["max_norm"] = jnp.float32(limit if mode == "norm" else float("inf"))
+    state[2].hyperparams["learning_rate"] = jnp.float32(float(lr))
+    return optimize(f, x0, _CLIPPED, steps, args=args, opt_state=state)
