@@ -7,8 +7,9 @@ lesson's code cells that its playgrounds need (`write_playgrounds_edition`:
 the setup cell, the cells that show a playground, and the cells that define
 what they use). The lessons' other cells, their experiments and static
 figures, are run and checked by strict nbval; executing them again in two
-front ends would triple the browser time. Each lesson is opened and run top to
-bottom (one kernel at a time). Then every visible slider, dropdown, Play and
+front ends would triple the browser time. The lessons open one after the other
+in one page per front end (JupyterLab loads once), each run top to bottom, its
+kernel shut down when its test ends. Then every visible slider, dropdown, Play and
 button of every playground is used in turn, as a learner would, and after each
 a plot must show new pixels; then the first slider is dragged towards its
 farther end for a second (from inside the page, one mouse move per animation
@@ -26,7 +27,7 @@ import pytest
 
 from jupyter_browser import (
     CHROMIUM_ARGS, INSTALL_HINT, PLAYGROUND_OUTPUT, drag_in_page, find_chromium, jupyter_server,
-    open_and_run_all, opaque_fraction, plot_hash, use_control, visible_controls,
+    close_notebook, open_and_run_all, opaque_fraction, plot_hash, use_control, visible_controls,
     wait_for_plot_change, went_back, wide_figures, write_playgrounds_edition,
 )
 
@@ -60,11 +61,33 @@ def server(front_end, tmp_path_factory):
         yield front_end, url
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS)
-def test_every_control_of_every_playground_changes_a_plot(page, server, notebook):
-    front_end, url = server
+@pytest.fixture(scope="module")
+def lesson_page(browser, browser_context_args):
+    """One page per front end: the lessons open one after the other in it."""
+    context = browser.new_context(**browser_context_args)
+    page = context.new_page()
     page.set_default_timeout(60_000)
-    open_and_run_all(page, url, notebook, front_end=front_end)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def lesson(lesson_page, server):
+    """Open a lesson (the test's `notebook`) and run it; afterwards shut its kernel down."""
+    front_end, url = server
+
+    def open_lesson(notebook):
+        open_and_run_all(lesson_page, url, notebook, front_end=front_end)
+        return lesson_page
+
+    yield open_lesson
+    close_notebook(lesson_page)
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_every_control_of_every_playground_changes_a_plot(lesson, server, notebook):
+    front_end, _ = server
+    page = lesson(notebook)
     outputs = page.locator(PLAYGROUND_OUTPUT)
     assert outputs.count() >= 1, f"{notebook}: no live figure shown"
     silent, used = [], 0

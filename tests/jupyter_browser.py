@@ -141,29 +141,51 @@ KERNEL_IDLE_JS = """() => {
 }"""
 
 KERNEL_READY_JS = """() => {
+  // 'dialog' while the front end asks which kernel to start, 'ready' once the kernel is idle.
+  if (document.querySelector('.jp-Dialog .jp-mod-accept')) return 'dialog';
   const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
   if (!panel || !panel.sessionContext) return false;
   const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
-  return !!kernel && kernel.status === 'idle';
+  return !!kernel && kernel.status === 'idle' && 'ready';
 }"""
 
 
 def open_and_run_all(page, url: str, notebook: str, timeout_ms: int = 240_000, front_end: str = "lab"):
-    """Open `notebook` in the front end, run every cell, and wait until the kernel is idle again."""
-    path = FRONT_ENDS[front_end][2].format(notebook)
-    page.goto(f"{url}/{path}?token={TOKEN}" + ("&reset" if front_end == "lab" else ""))
-    page.wait_for_function("() => !!(window.jupyterapp && window.jupyterapp.shell.currentWidget)",
-                           timeout=timeout_ms, polling=250)
-    accept = page.locator(".jp-Dialog .jp-mod-accept")  # "Select Kernel", if the file names none
-    try:
-        accept.wait_for(state="visible", timeout=3000)
-        accept.click()
-    except Exception:
-        pass
-    page.wait_for_function(KERNEL_READY_JS, timeout=timeout_ms, polling=250)
+    """Open `notebook` in the front end, run every cell, and wait until the kernel is idle again.
+
+    A page that already shows this server's JupyterLab opens the notebook in place (JupyterLab
+    itself loads once); otherwise the page goes to the notebook's address.
+    """
+    if front_end == "lab" and page.url.startswith(f"{url}/lab"):
+        page.evaluate("async (path) => { await window.jupyterapp.commands.execute('docmanager:open', {path}); }", notebook)
+        page.wait_for_function(
+            "(path) => { const w = window.jupyterapp.shell.currentWidget;"
+            " return !!(w && w.context && w.context.path === path); }",
+            arg=notebook, timeout=timeout_ms, polling=100)
+    else:
+        path = FRONT_ENDS[front_end][2].format(notebook)
+        page.goto(f"{url}/{path}?token={TOKEN}" + ("&reset" if front_end == "lab" else ""))
+
+    def ready():
+        return page.wait_for_function(KERNEL_READY_JS, timeout=timeout_ms, polling=100).json_value()
+
+    if ready() == "dialog":  # "Select Kernel": the file names none
+        page.locator(".jp-Dialog .jp-mod-accept").click()
+        while ready() == "dialog":
+            page.wait_for_timeout(100)
+    # The command's promise settles once every cell has run (NotebookActions.runAll).
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    page.wait_for_timeout(1000)
-    page.wait_for_function(KERNEL_IDLE_JS, timeout=timeout_ms, polling=250)
+    page.wait_for_function(KERNEL_IDLE_JS, timeout=timeout_ms, polling=100)
+
+
+def close_notebook(page) -> None:
+    """Shut down the kernel of the notebook the page shows and close it (in JupyterLab: its tab)."""
+    page.evaluate("""async () => {
+      const app = window.jupyterapp, panel = app && app.shell.currentWidget;
+      if (!panel || !panel.sessionContext) return;
+      await panel.sessionContext.shutdown();
+      if (app.name === 'JupyterLab') panel.dispose();  // Notebook 7 shows one notebook per page
+    }""")
 
 
 def playground_locators(page, slider_label: str):

@@ -3,7 +3,7 @@
 import pytest
 
 from browser_suite import (  # noqa: F401  (pytest collects the imported fixtures and test)
-    browser_context_args, browser_type_launch_args, server,
+    browser_context_args, browser_type_launch_args, lesson, lesson_page, server,
     test_every_control_of_every_playground_changes_a_plot,
 )
 

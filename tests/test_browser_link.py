@@ -34,6 +34,9 @@ def toy_page(request, browser, tmp_path_factory):
         output = page.locator(PLAYGROUND_OUTPUT).first
         output.locator("canvas.lesson-live-canvas").first.wait_for(state="visible")
         assert wait_for_plot_change(output, "empty"), "the toy never drew"
+        # Let the page settle before the first key press: without this pause (which run-all
+        # used to end with), one run of three under the full suite's load failed here.
+        page.wait_for_timeout(1000)
         yield page, output
         context.close()
 
