@@ -67,6 +67,7 @@ def _apply(params, x):
     return mlp.mlp_apply(params, x, "tanh")
 
 
+@pytest.mark.slow
 def test_ensemble_members_are_independent_and_average_matches_a_loop():
     stacked = averaging.init_ensemble(lambda k: mlp.init_mlp((4, 8, 3), key=k), 5, key=jax.random.key(0))
     assert stacked[0]["w"].shape == (5, 4, 8)

@@ -39,6 +39,7 @@ def test_quadratic():
     assert float(C.quadratic(jnp.array([2.0, 1.0]), 50.0)) == pytest.approx(27.0)
 
 
+@pytest.mark.slow
 def test_cliff_face_and_floor():
     grad = jax.grad(C.cliff)
     on_face = float(jnp.linalg.norm(grad(jnp.array([0.16, 0.0]))))
@@ -95,6 +96,7 @@ def landscape_np(x, omega, b, a):
     return c * np.sum(a * np.cos(phase)), grad, hess
 
 
+@pytest.mark.slow
 def test_critical_points_of_a_random_landscape_match_numpy():
     params = C.random_landscape(3, 16, key=jax.random.key(0))
     starts = jax.random.uniform(jax.random.key(1), (60, 3), minval=-2.0, maxval=2.0)
@@ -109,6 +111,7 @@ def test_critical_points_of_a_random_landscape_match_numpy():
         assert np.mean(np.linalg.eigvalsh(hess) < 0) == pytest.approx(float(index))
 
 
+@pytest.mark.slow
 def test_critical_points_compile_once_per_shape():
     starts, other = jnp.zeros((4, 3)), jnp.asarray(np.full((4, 3), 0.5), jnp.float32)
     first, second = (C.random_landscape(3, 8, key=jax.random.key(seed)) for seed in (0, 7))

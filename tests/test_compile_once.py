@@ -77,6 +77,7 @@ LANDSCAPE_CALLS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(CASES))
 def test_a_new_loss_object_of_the_same_shapes_compiles_nothing(name):
     call = CASES[name]

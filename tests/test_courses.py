@@ -8,6 +8,7 @@ import pytest
 from lesson_lib import courses, optim
 
 
+@pytest.mark.slow
 def test_line_fit_loss_is_the_masked_scaled_squared_error():
     rng = np.random.default_rng(0)
     x, y = rng.normal(size=9), rng.normal(size=9)

@@ -53,6 +53,7 @@ def test_no_upward_curvature_means_no_limit(loss):
     assert max_stable_lr(loss, jnp.ones(2)) == math.inf
 
 
+@pytest.mark.slow
 def test_depth1_is_one_over_mean_x_squared(xy):
     x, y = xy
     expected = 1 / np.mean(np.asarray(x, np.float64) ** 2)

@@ -36,6 +36,7 @@ def student(tmp_path_factory):
             for path in LESSONS}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lesson", [p.name[:2] for p in LESSONS])
 def test_student_edition_drops_solutions_and_notes_and_keeps_every_checker(student, lesson):
     source, edition = student[lesson]

@@ -61,6 +61,7 @@ def runs():
     return mystery_runs(monitor.load_digits_split(1000, 500), steps=200, key=jax.random.key(0))
 
 
+@pytest.mark.slow
 def test_the_mystery_runs_show_their_signatures(runs):
     """The evidence the lesson prints, checked on shorter runs: each run's symptom is there."""
     right = {run: next(d for d in DIAGNOSES if check_diagnosis(run, d).passed) for run in runs}

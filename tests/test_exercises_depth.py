@@ -3,6 +3,7 @@
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 from lesson_lib import data
 from lesson_lib.exercises.depth import check_layer_gradients, reference_layer_gradients
@@ -21,6 +22,7 @@ def test_reference_matches_numpy_formula():
                                    rtol=1e-6, atol=1e-9)
 
 
+@pytest.mark.slow
 def test_correct_answers_pass():
     assert check_layer_gradients(correct).passed
     assert check_layer_gradients(jax.grad(lambda w, x, y: jnp.mean((y - jnp.prod(w) * x) ** 2))).passed

@@ -92,6 +92,7 @@ def edge_formula(depth, sxx, p_star):
     return 1.0 / (depth * sxx * p_star ** (2.0 * (depth - 1) / depth))
 
 
+@pytest.mark.slow
 def test_reference_edge_is_the_closed_form(xy):
     x, y = (a.astype(np.float64) for a in xy)
     sxx, p_star = np.mean(x * x), np.mean(x * y) / np.mean(x * x)

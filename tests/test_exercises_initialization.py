@@ -49,6 +49,7 @@ def numpy_relu_rms(depth, scale, width=2000, seed=0):
     return float(np.sqrt(np.mean(h ** 2)))
 
 
+@pytest.mark.slow
 def test_relu_depth_std_is_the_recursion_and_agrees_with_a_simulation():
     for depth, scale in RELU_CASES:
         assert relu_depth_std(depth, scale) == pytest.approx((scale / math.sqrt(2.0)) ** depth, rel=1e-12)

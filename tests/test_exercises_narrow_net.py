@@ -41,6 +41,7 @@ def test_reference_grad_by_centered_differences():
     np.testing.assert_allclose(reference_grad(w1, w2, x, y), numeric, rtol=1e-4)
 
 
+@pytest.mark.slow
 def test_correct_answer_passes(data):
     result = check_grad_w(numpy_grad)
     assert result.passed and result.message.startswith("✅")

@@ -18,6 +18,7 @@ def _masked(scale_kept, keep_prob=lambda rate: 1 - rate, eval_identity=True):
     return fn
 
 
+@pytest.mark.slow
 def test_the_library_and_a_numpy_version_pass():
     assert check_dropout(regularize.dropout).passed
 

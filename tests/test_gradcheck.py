@@ -144,6 +144,7 @@ def numpy_numerical(loss, p, name, h=1e-5):
     return out
 
 
+@pytest.mark.slow
 def test_check_gradient_numbers_match_a_loop_by_hand(net):
     loss, backward, p = net
     report = check_gradient(loss, p, grad_fn=backward)
@@ -153,6 +154,7 @@ def test_check_gradient_numbers_match_a_loop_by_hand(net):
     assert list(report.per_leaf) == ["['b1']", "['b2']", "['w1']", "['w2']"]
 
 
+@pytest.mark.slow
 def test_worst_is_the_largest_plain_relative_error_of_every_leaf(net):
     """`worst` is max |a − n| / max(|a|, |n|) over every checked entry, computed here in NumPy."""
     loss, backward, p = net
@@ -175,6 +177,7 @@ def test_worst_is_the_largest_plain_relative_error_of_every_leaf(net):
     assert report.beyond_round_off <= report.worst
 
 
+@pytest.mark.slow
 def test_check_gradient_default_grad_is_jax_grad(net):
     loss, _, p = net
     assert check_gradient(loss, p).verdict == "correct"
@@ -188,6 +191,7 @@ def test_a_missing_term_is_wrong_only_where_it_is(net):
     assert report.verdict == "wrong" and "wrong" in repr(report)
 
 
+@pytest.mark.slow
 def test_a_tenth_of_a_percent_is_suspect_in_float64_and_hidden_in_float32(net):
     loss, backward, p = net
     buggy = lambda q: backward(q, "scale")
@@ -210,6 +214,7 @@ def test_all_tiny_is_cant_tell():
     assert report.verdict == CANT_TELL and report.tiny == 3
 
 
+@pytest.mark.slow
 def test_samples_check_a_few_entries_of_every_leaf(net):
     loss, backward, p = net
     report = check_gradient(loss, p, grad_fn=backward, samples=2, key=jax.random.key(0))
@@ -221,6 +226,7 @@ def test_samples_check_a_few_entries_of_every_leaf(net):
         check_gradient(loss, p, samples=2)
 
 
+@pytest.mark.slow
 def test_kinks_are_flagged_where_a_relu_input_changes_sign():
     x = np.array([[1.0, 2.0], [-1.0, 0.5]])
     w = np.array([[1.0, -1.0], [2 - 2e-6, 0.7]])  # unit 0 of example 1 has input −1e-6
@@ -268,6 +274,7 @@ def test_bad_inputs_are_refused():
         error_vs_h(cubic, np.ones(1), np.ones(1), [1e-3, -1.0])
 
 
+@pytest.mark.slow
 def test_no_plotting_stack_on_import():
     import subprocess, sys
     code = "import sys, lesson_lib.gradcheck; assert 'matplotlib' not in sys.modules and 'ipywidgets' not in sys.modules"

@@ -112,6 +112,7 @@ ALL = [init.constant(0.3), init.normal(1.0), init.uniform(1.0), init.xavier_norm
        init.xavier_uniform(), init.he_normal(), init.he_uniform(), init.orthogonal()]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("initializer", ALL)
 def test_deterministic_per_key_and_jittable(initializer):
     first = initializer(jax.random.key(7), (20, 30))
@@ -129,6 +130,7 @@ def test_different_keys_give_different_weights(initializer):
     assert float(jnp.abs(a - b).max()) > 0.0
 
 
+@pytest.mark.slow
 def test_agrees_with_jax_where_the_schemes_coincide():
     shape = (40, 70)
     pairs = [

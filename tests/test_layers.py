@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import lesson_lib
 import lesson_lib.exercises
 
@@ -19,6 +21,7 @@ MATH = sorted(f"lesson_lib.{m.name}" for m in pkgutil.iter_modules(lesson_lib.__
 EXERCISES = sorted(f"lesson_lib.exercises.{m.name}" for m in pkgutil.iter_modules(lesson_lib.exercises.__path__))
 
 
+@pytest.mark.slow
 def test_importing_loads_no_plotting_or_widgets():
     # One fresh interpreter imports the modules one by one and names the first that pulls
     # in a drawing package (after that, later modules could not be told apart).

@@ -37,6 +37,7 @@ def test_init_mlp_default_is_glorot_and_layers_differ():
     assert float(jnp.abs(params[0]["w"] - params[1]["w"]).max()) > 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("nonlinearity", ["linear", "tanh", "relu"])
 def test_forward_pass_matches_numpy(nonlinearity):
     params = mlp.init_mlp((3, 6, 5, 2), init.xavier_normal(), bias=0.1, key=jax.random.key(2))

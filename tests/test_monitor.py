@@ -78,6 +78,7 @@ def numpy_accuracy(params, x, y):
     return np.mean(np.argmax(numpy_forward(params, x)[1], axis=1) == y)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("batch_size, l2", [(None, 0.0), (None, 0.01), (16, 0.003)])
 def test_sgd_matches_numpy_by_hand(digits, batch_size, l2):
     params0 = tiny_params()
@@ -108,6 +109,7 @@ def test_batches_are_drawn_with_replacement_from_the_training_set():
     assert counts.min() > 40 and counts.max() < 130  # about 80 each
 
 
+@pytest.mark.slow
 def test_saturation_and_histograms_by_hand(digits):
     params0 = tiny_params(scale=6.0)  # large weights: many saturated tanh units
     rec = train_monitored(params0, optax.sgd(0.01), 4, data=(digits.x, digits.y),
@@ -124,6 +126,7 @@ def test_saturation_and_histograms_by_hand(digits):
     assert np.all(rec.grad_hist.sum(axis=-1) == [[60 * 6, 60 * 5]] * 2)
 
 
+@pytest.mark.slow
 def test_gradient_histogram_of_the_last_hidden_layer_by_hand(digits):
     params0 = tiny_params()
     rec = train_monitored(params0, optax.sgd(0.01), 4, data=(digits.x, digits.y),
@@ -139,6 +142,7 @@ def test_gradient_histogram_of_the_last_hidden_layer_by_hand(digits):
     assert np.abs(rec.grad_hist[0, 1] - counts).sum() <= 2
 
 
+@pytest.mark.slow
 def test_a_diverging_run_is_recorded_not_raised(digits):
     rec = train_monitored(tiny_params(), optax.sgd(1e3), 20, data=(digits.x, digits.y),
                           val=(digits.x_val, digits.y_val), key=jax.random.key(0), every=5,
@@ -149,6 +153,7 @@ def test_a_diverging_run_is_recorded_not_raised(digits):
     assert np.isnan(rec.update_ratio[-1]).all() and np.isnan(rec.loss[-1])
 
 
+@pytest.mark.slow
 def test_chunks_stream_the_same_record(digits):
     kwargs = dict(data=(digits.x, digits.y), val=(digits.x_val, digits.y_val), key=jax.random.key(2),
                   every=5, histograms=True)
@@ -172,6 +177,7 @@ def test_new_rates_starts_and_l2_never_recompile(digits):
     assert count.compiles == 0
 
 
+@pytest.mark.slow
 def test_leaf_names_and_ratio_helpers():
     params = tiny_params()
     assert leaf_names(params) == ("b1", "w1", "b2", "w2", "b3", "w3")
@@ -182,6 +188,7 @@ def test_leaf_names_and_ratio_helpers():
         "too low", "healthy", "healthy", "too high", "too high"]
 
 
+@pytest.mark.slow
 def test_record_repr_and_epochs(digits):
     rec = train_monitored(tiny_params(), optax.sgd(0.3), 10, data=(digits.x, digits.y),
                           val=(digits.x_val, digits.y_val), key=jax.random.key(0), every=5,
@@ -193,6 +200,7 @@ def test_record_repr_and_epochs(digits):
     assert set(rec.weight_ratio()) == {"w1", "w2", "w3"}
 
 
+@pytest.mark.slow
 def test_classifier_loss_at_chance_is_log_10():
     params = [{"w": jnp.zeros((64, 10)), "b": jnp.zeros(10)}]
     x = jnp.ones((7, 64))
@@ -228,6 +236,7 @@ def test_bad_arguments_are_refused_by_name(digits, kwargs, name):
         train_monitored(tiny_params(), optax.sgd(0.1), steps, **args)
 
 
+@pytest.mark.slow
 def test_import_loads_no_plotting_or_widgets():
     code = "import sys, lesson_lib.monitor; assert 'matplotlib' not in sys.modules and 'ipywidgets' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)

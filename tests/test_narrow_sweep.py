@@ -33,6 +33,7 @@ def _assert_same_curves(got, ref, *, rtol):
     np.testing.assert_allclose(got[finite], ref[finite], rtol=rtol, atol=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("init", [1.0, 0.9])
 @pytest.mark.parametrize("depth", [1, 2, 3, 7, 20, 50])
 def test_depth_lr_sweep_equals_gradient_descent(xy, depth, init):
@@ -60,6 +61,7 @@ def test_depth_lr_sweep_equals_gradient_descent(xy, depth, init):
     assert (result.diverged_at[0, :3] == -1).all()
 
 
+@pytest.mark.slow
 def test_chaotic_cells_agree_for_their_first_steps(xy):
     x, y = xy
     lrs = np.array([1.5, 3.0]) * _max_stable_lr(7, x, y)
@@ -87,6 +89,7 @@ def test_depth_lr_sweep_matches_an_independent_numpy_reference_cell_by_cell(xy, 
             np.testing.assert_allclose(result.losses[i, j], ref, rtol=1e-4)
 
 
+@pytest.mark.slow
 def test_depth_lr_sweep_never_recompiles_for_new_values(xy):
     x, y = xy
     narrow_sweep.depth_lr_sweep([1, 3, 5], [0.01, 0.1], init=1.0, steps=50, x=x, y=y)

@@ -122,6 +122,7 @@ def masked_value_and_grad():
     return jax.jit(jax.value_and_grad(nets.masked_narrow_loss))
 
 
+@pytest.mark.slow
 def test_masked_loss_and_grad_equal_unpadded_for_every_depth(xy, masked_value_and_grad):
     """Every depth 1..MAX_DEPTH: same loss and gradient as the unpadded net; padding gets 0."""
     x, y = xy
@@ -141,6 +142,7 @@ def test_masked_loss_and_grad_equal_unpadded_for_every_depth(xy, masked_value_an
             assert np.all(grad[depth:] == 0.0), f"masked layers got a gradient at depth {depth}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("depth", [1, 3, 17])
 def test_masked_grad_equals_jax_grad_of_unpadded(depth, xy, masked_value_and_grad):
     x, y = xy

@@ -110,12 +110,14 @@ CASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,hyper,reference", CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(CASES)])
 def test_first_steps_match_the_update_equations(name, hyper, reference):
     got = library_updates(name, **hyper)
     np.testing.assert_allclose(got, np.array(reference(GRADS)), rtol=2e-5, atol=1e-7)
 
 
+@pytest.mark.slow
 def test_rprop_is_not_one_step_late():
     # Constant positive gradient: -lr, -1.2 lr, -1.44 lr (optax 0.2.8's rprop gives 0 first).
     got = library_updates("rprop", grads=np.ones((3, 1)), learning_rate=0.1)[:, 0]
@@ -130,6 +132,7 @@ def test_rprop_step_sizes_are_clipped():
     assert np.min(np.abs(got[got != 0])) == pytest.approx(4e-6, rel=1e-5)
 
 
+@pytest.mark.slow
 def test_momentum_equals_the_syllabus_form_under_a_constant_rate():
     # v' = mu v - lr g; x += v'   ==   v = mu v + g; x -= lr v
     lr, mu = 0.1, 0.9
@@ -168,6 +171,7 @@ def test_same_update_function_for_the_same_structure():
     assert optim.make("momentum").update is not optim.make("nesterov").update
 
 
+@pytest.mark.slow
 def test_no_recompilation_when_hyperparameters_change():
     loss = landscapes.rosenbrock()
     start = jnp.array([-1.0, 1.0])
@@ -214,6 +218,7 @@ QUAD_LR = {"sgd": 0.05, "momentum": 0.01, "nesterov": 0.01, "adagrad": 0.5, "rms
            "adam": 0.05, "rprop": 0.01}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", optim.NAMES)
 def test_every_optimizer_converges_on_the_bowl_and_the_narrow_net(name):
     x, y = linear_regression_data(50, noise=0.0, key=jax.random.key(0))
@@ -239,6 +244,7 @@ def test_momentum_and_adaptive_methods_reach_the_end_of_the_rosenbrock_valley(na
     assert float(plain.losses[-1]) > 10 * float(run.losses[-1])
 
 
+@pytest.mark.slow
 def test_adaptive_methods_leave_the_saddle_before_gradient_descent():
     def steps_to_escape(name):
         run = train.optimize(landscapes.saddle(), jnp.array([1.0, 1e-3]),

@@ -1,7 +1,5 @@
 """Lesson 09's playground and live dashboard: every control changes the run, nothing recompiles, errors show."""
 
-import time
-
 import ipywidgets as widgets
 import jax
 import matplotlib.pyplot as plt
@@ -29,6 +27,7 @@ def playground(digits):
     plt.close(pg.fig)
 
 
+@pytest.mark.slow
 def test_controls_are_a_log_learning_rate_a_log_init_scale_and_l2(playground):
     lr, scale, l2 = (playground.controls[k] for k in ("lr", "scale", "l2"))
     assert isinstance(lr, widgets.FloatLogSlider) and isinstance(scale, widgets.FloatLogSlider)
@@ -70,6 +69,7 @@ def test_every_control_changes_the_pixels(playground):
         pg.controls[name].value = old
 
 
+@pytest.mark.slow
 def test_no_recompilation_over_every_slider(playground):
     pg = playground
     pg.controls["lr"].value = 0.2
@@ -84,17 +84,7 @@ def test_no_recompilation_over_every_slider(playground):
     assert pg.last_error is None
 
 
-def test_a_move_is_fast(playground):
-    pg = playground
-    pg.controls["lr"].value = 0.1
-    times = []
-    for lr in [0.02, 0.05, 0.3, 0.1]:
-        start = time.perf_counter()
-        pg.controls["lr"].value = lr
-        times.append(time.perf_counter() - start)
-    assert min(times) < 0.25  # typically 20–40 ms here; generous for a loaded CI machine
-
-
+@pytest.mark.slow
 def test_errors_are_shown_not_raised(digits):
     pg = BabysittingPlayground(digits, steps=20)
 
@@ -122,6 +112,7 @@ def test_figure_fits_the_output_area(playground):
     assert width <= MAX_WIDTH and height <= 5
 
 
+@pytest.mark.slow
 def test_live_dashboard_follows_chunks(digits):
     live = LiveDashboard(60, title="t")
     rec = monitor.train_monitored(scaled_params(mlp.init_mlp(SIZES, key=jax.random.key(0)), 1.0),
@@ -141,6 +132,7 @@ def test_one_verdict_for_all_layers():
     assert ratios_verdict({"w1": 1e-5, "w2": 1e-3}) == "healthy"
 
 
+@pytest.mark.slow
 def test_live_dashboard_trains_and_the_button_reruns(digits):
     base = scaled_params(mlp.init_mlp(SIZES, key=jax.random.key(0)), 1.0)
 
@@ -160,6 +152,7 @@ def test_live_dashboard_trains_and_the_button_reruns(digits):
     plt.close(live.fig)
 
 
+@pytest.mark.slow
 def test_live_dashboard_shows_a_failing_run():
     def broken(key, on_chunk=None):
         raise RuntimeError("boom")

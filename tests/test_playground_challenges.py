@@ -38,6 +38,7 @@ def changes(pg, **values):
     return any(a.shape != b.shape or not np.allclose(a, b, equal_nan=True) for a, b in zip(before, after))
 
 
+@pytest.mark.slow
 def test_condition_controls_change_the_drawing(bowl):
     assert changes(bowl, kappa=300.0)
     assert changes(bowl, lr=0.004)
@@ -57,6 +58,7 @@ def test_condition_start_holds_equal_losses():
     assert 0.5 * start[0] ** 2 == pytest.approx(0.5 * 400.0 * start[1] ** 2)
 
 
+@pytest.mark.slow
 def test_clipping_controls_change_the_drawing(cliff):
     assert changes(cliff, mode="none")
     assert changes(cliff, mode="value")
@@ -71,6 +73,7 @@ def test_clipping_bounds_the_longest_step(cliff):
     assert cliff.longest_step > 5
 
 
+@pytest.mark.slow
 def test_swarm_controls_change_the_drawing(flock):
     assert changes(flock, n_particles=5)
     assert changes(flock, inertia=0.2)
@@ -103,6 +106,7 @@ def test_no_recompilation_over_every_control(name, request):
     assert pg.last_error is None
 
 
+@pytest.mark.slow
 def test_errors_are_shown_not_raised():
     pg = ConditionPlayground(steps=5)
 
@@ -126,6 +130,7 @@ def test_bad_arguments(make, name):
         make()
 
 
+@pytest.mark.slow
 def test_figures_fit_and_describe_themselves(bowl, cliff, flock):
     for pg in (bowl, cliff, flock):
         width, height = pg.fig.get_size_inches()

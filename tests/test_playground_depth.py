@@ -54,6 +54,7 @@ def test_status_line_cases():
     assert status_line(50, None, threshold=0.02, steps=600, diverged_at=16) == "depth 50: diverged at step 16"
 
 
+@pytest.mark.slow
 def test_slider_range_and_defaults(playground):
     slider = playground.controls["depth"]
     assert (slider.min, slider.max, slider.value) == (1, 50, 10)
@@ -94,6 +95,7 @@ def test_deep_nets_plateau_and_shallow_nets_finish_slowly(playground, xy):
     assert first_below(losses) - first_below(losses, 0.9 * losses[0]) < 30  # then a sudden drop
 
 
+@pytest.mark.slow
 def test_depth_sweep_never_recompiles(playground):
     playground.controls["depth"].value = 10
     with count_compilations() as count:
@@ -113,6 +115,7 @@ def test_axes_stay_fixed_during_sweep(playground):
         assert ax.get_yscale() == "log" and ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
 
 
+@pytest.mark.slow
 def test_error_in_draw_is_shown(xy, monkeypatch):
     pg = DepthPlayground(*xy, depth=3)
 
@@ -129,6 +132,7 @@ def test_error_in_draw_is_shown(xy, monkeypatch):
     plt.close(pg.fig)
 
 
+@pytest.mark.slow
 def test_divergence_is_a_result_not_a_crash(xy):
     with warnings.catch_warnings():
         warnings.simplefilter("error")

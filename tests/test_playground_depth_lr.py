@@ -52,6 +52,7 @@ def _first_settled(losses, threshold):
     return t
 
 
+@pytest.mark.slow
 def test_sliders_snap_to_the_grid(playground, result):
     playground.controls["lr"].value = 0.0507  # between grid points
     i, j = playground.cell(playground.controls["depth"].value, playground.controls["lr"].value)
@@ -69,6 +70,7 @@ def test_sliders_snap_to_the_grid(playground, result):
     assert playground.controls["lr"].step == pytest.approx(np.log10(LRS[1] / LRS[0]))
 
 
+@pytest.mark.slow
 def test_status_line_reads_the_grid(playground, result, threshold):
     for depth, lr in [(1, 1.0), (12, 1e-3), (3, 0.1), (8, 0.02)]:
         playground.controls["depth"].value = depth
@@ -87,6 +89,7 @@ def test_status_line_reads_the_grid(playground, result, threshold):
     assert (result.diverged_at[0, -1] >= 0)  # lr = 1 diverges at depth 1 (edge ≈ 0.73)
 
 
+@pytest.mark.slow
 def test_register_button_grows_both_panels(playground, result, threshold):
     times = narrow_sweep.steps_to_converge(result.losses, threshold)
     best = narrow_sweep.best_lr_per_depth(result, threshold)
@@ -107,6 +110,7 @@ def test_register_button_grows_both_panels(playground, result, threshold):
     assert playground.registered[9][0] == pytest.approx(1e-3, rel=1e-6)
 
 
+@pytest.mark.slow
 def test_register_refuses_runs_that_do_not_converge(playground):
     playground.controls["depth"].value = 12
     playground.controls["lr"].value = 1.0
@@ -117,6 +121,7 @@ def test_register_refuses_runs_that_do_not_converge(playground):
     assert "diverged" in playground.status.value
 
 
+@pytest.mark.slow
 def test_slider_moves_never_compile_or_fail(playground):
     with count_compilations() as count:
         for depth in DEPTHS:
@@ -128,6 +133,7 @@ def test_slider_moves_never_compile_or_fail(playground):
     assert playground.last_error is None
 
 
+@pytest.mark.slow
 def test_errors_in_draw_show_in_the_output_widget(playground, monkeypatch):
     def broken(*result, **values):
         raise RuntimeError("boom")
@@ -138,6 +144,7 @@ def test_errors_in_draw_show_in_the_output_widget(playground, monkeypatch):
     assert "boom" in "".join(out["text"] for out in playground.errors.outputs)
 
 
+@pytest.mark.slow
 def test_widget_holds_controls_and_button(playground):
     controls = playground.widget.children[0].children
     assert playground.register_button in controls
@@ -173,6 +180,7 @@ def test_result_must_be_a_sweep(threshold):
         DepthLRPlayground(np.ones((2, 3, 4)), threshold)
 
 
+@pytest.mark.slow
 def test_figure_fits_the_output_area(playground):
     width, height = playground.fig.get_size_inches()
     assert width <= MAX_WIDTH and height <= 7
@@ -210,6 +218,7 @@ def _edge_formula(depth, sxx, p_star):
     return 1.0 / (depth * sxx * p_star ** (2.0 * (depth - 1) / depth))
 
 
+@pytest.mark.slow
 def test_edge_of_stability_closed_form_matches_the_hessian(xy):
     x, y = xy
     solution = nets.narrow_solution(x, y)
@@ -240,6 +249,7 @@ def test_reference_edge_compiles_nothing_for_a_new_depth(xy):
     assert count.compiles == 0
 
 
+@pytest.mark.slow
 def test_checker_module_does_not_need_matplotlib():
     import subprocess
     import sys

@@ -31,6 +31,7 @@ def second_derivative(t):
     return s2 * np.cos(t) - 2 * s1 * np.sin(t) - s * np.cos(t)
 
 
+@pytest.mark.slow
 def test_controls(pg):
     h = pg.controls["h"]
     assert isinstance(h, widgets.FloatLogSlider)
@@ -59,6 +60,7 @@ def test_float32_cannot_go_as_low_as_float64(pg):
     assert "(wrong)" in pg.status.value
 
 
+@pytest.mark.slow
 def test_pixels_change_with_every_control(pg):
     for name, value in (("h", 3e-3), ("precision", "float64"), ("formula", "one-sided")):
         before = np.asarray(pg.fig.canvas.buffer_rgba()).copy()
@@ -81,6 +83,7 @@ def test_no_recompilation_over_every_control(pg):
     assert pg.last_error is None
 
 
+@pytest.mark.slow
 def test_errors_are_shown_not_raised():
     playground = StepSizePlayground(grid=5)
 
@@ -94,6 +97,7 @@ def test_errors_are_shown_not_raised():
     plt.close(playground.fig)
 
 
+@pytest.mark.slow
 def test_a_custom_function_needs_its_derivative():
     with pytest.raises(ValueError, match="exact"):
         StepSizePlayground(jnp.sin)

@@ -42,6 +42,7 @@ def numpy_std(pg, depth, scheme, nonlinearity, gain):
     return h.std(axis=(1, 2)), d.std(axis=(1, 2))
 
 
+@pytest.mark.slow
 def test_playground_statistics_match_numpy(playground):
     pg = playground
     pg.controls["nonlinearity"].value = "relu"
@@ -137,6 +138,7 @@ def test_bad_constructor_arguments():
         InitializationPlayground(bins="40")
 
 
+@pytest.mark.slow
 def test_numpy_integers_are_accepted_like_python_ones():
     pg = InitializationPlayground(width=np.int64(16), batch=np.int32(4), max_depth=np.int64(6),
                                   depth=np.int64(3), bins=np.int64(10))

@@ -60,6 +60,7 @@ def test_decade_levels_span_whole_decades():
     np.testing.assert_allclose(levels[::2], [1e-2, 1e-1, 1.0, 1e1, 1e2])
 
 
+@pytest.mark.slow
 def test_trajectory_matches_a_hand_written_descent(pg, data):
     set_values(pg, w1=0.5, w2=-1.5, lr=0.05)
     expected = numpy_descent(0.5, -1.5, 0.05, 120, *data)
@@ -109,6 +110,7 @@ def test_slider_move_changes_the_rendered_pixels(pg):
     assert np.any(before != after)
 
 
+@pytest.mark.slow
 def test_no_recompilation_over_every_slider_range(pg):
     set_values(pg, w1=0.5, w2=-1.5, lr=0.05)
     sweeps = {
@@ -180,6 +182,7 @@ def test_valley_drawn_on_the_hyperbola(pg, data):
         np.testing.assert_allclose(line.get_xdata() * line.get_ydata(), best, rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_a_click_on_the_landscape_moves_the_start_and_the_trajectory_follows():
     pg = LandscapePlayground(steps=50, grid_n=41)
     pg.fig.canvas.draw()

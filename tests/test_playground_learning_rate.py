@@ -218,6 +218,7 @@ def playground(xy):
     plt.close(pg.fig)
 
 
+@pytest.mark.slow
 def test_the_first_control_is_a_log_learning_rate_slider(playground):
     first = next(iter(playground.controls.values()))
     assert isinstance(first, widgets.FloatLogSlider)
@@ -275,6 +276,7 @@ def test_playground_never_recompiles_over_the_whole_slider_range(playground):
     assert playground.last_error is None
 
 
+@pytest.mark.slow
 def test_playground_shows_errors_from_draw(xy):
     pg = LearningRatePlayground(*xy, steps=20, grid=5)
 

@@ -23,6 +23,7 @@ def race():
     return pg
 
 
+@pytest.mark.slow
 def test_race_draws_the_trajectories_of_the_library(race):
     race.controls["landscape"].value = "ill-conditioned bowl (κ = 50)"
     race.controls["lr"].value = 0.02
@@ -50,6 +51,7 @@ def test_play_slices_without_recomputing(race, monkeypatch):
     assert calls == [] and race.last_error is None
 
 
+@pytest.mark.slow
 def test_no_recompilation_on_any_control(race):
     sweeps = {
         "lr": np.geomspace(1e-4, 1.0, 6), "adaptive_lr": np.geomspace(1e-4, 1.0, 6),
@@ -75,6 +77,7 @@ def test_saddle_adaptive_methods_escape_first(race):
     assert finish["adam"] < finish["sgd"] and finish["rmsprop"] < finish["sgd"]
 
 
+@pytest.mark.slow
 def test_divergence_is_shown_not_raised(race):
     race.controls["landscape"].value = "ill-conditioned bowl (κ = 50)"
     race.controls["lr"].value = 0.5
@@ -127,6 +130,7 @@ def test_race_adagrad_and_rprop_match_the_library(race):
         np.testing.assert_allclose(np.c_[x, y], np.asarray(run.params), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_figures_fit_a_760_pixel_output_area(race, batches):
     for fig in (race.fig, batches.fig):
         width, _ = fig.get_size_inches()
@@ -159,6 +163,7 @@ def test_full_batch_reaches_the_least_squares_line(batches):
     assert full[-1] == pytest.approx(np.mean((design @ best - y) ** 2), rel=1e-4)
 
 
+@pytest.mark.slow
 def test_noise_floor_grows_as_the_batch_shrinks_and_with_the_rate(batches):
     x, y = np.asarray(batches.x, float), np.asarray(batches.y, float)
     design = np.c_[x, np.ones_like(x)]
@@ -205,6 +210,7 @@ def test_minibatch_playground_rejects_bad_sizes(kwargs, argument):
         pgo.MiniBatchPlayground(**kwargs)
 
 
+@pytest.mark.slow
 def test_minibatch_key_is_keyword_only_and_splits_into_data_and_batches():
     with pytest.raises(TypeError):
         pgo.MiniBatchPlayground(32, 60, jax.random.key(3))
@@ -251,6 +257,7 @@ def test_minibatch_bad_reduction(batches):
         batches.run(4, "median", 0.1)
 
 
+@pytest.mark.slow
 def test_landscape_change_resets_learning_rates_and_axes(race):
     race.controls["landscape"].value = "Rosenbrock valley"
     course = race.courses["Rosenbrock valley"]
@@ -269,6 +276,7 @@ def test_widget_layout_has_play_and_step_slider(race):
     assert race.controls["step"] in children and race.step_slider in children
 
 
+@pytest.mark.slow
 def test_a_click_on_the_landscape_starts_the_race_there(race):
     race.controls["landscape"].value = "ill-conditioned bowl (κ = 50)"
     race.controls["step"].value = 120

@@ -20,6 +20,7 @@ def pg():
     plt.close(playground.fig)
 
 
+@pytest.mark.slow
 def test_slider_fits_match_sklearn_at_its_strength(pg):
     control = pg.controls["strength"]
     assert isinstance(control, widgets.FloatLogSlider)

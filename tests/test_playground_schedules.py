@@ -27,6 +27,7 @@ def sweep_values(control):
     return list(np.linspace(control.min, control.max, 6).astype(type(control.value)))
 
 
+@pytest.mark.slow
 def test_sweeping_every_control_of_every_schedule_never_compiles(playground):
     with count_compilations() as count:
         for name in SCHEDULES:

@@ -32,6 +32,7 @@ def bayes():
     plt.close(pg.fig)
 
 
+@pytest.mark.slow
 def test_budget_curves_match_searches_rerun_here(budget):
     c = float(seed_centers(2)[0])
     f = lambda p: search.important_unimportant(p, center=c)
@@ -66,6 +67,7 @@ def test_budget_pixels_change_and_nothing_recompiles(budget):
     assert not np.array_equal(before, np.asarray(budget.fig.canvas.buffer_rgba()))
 
 
+@pytest.mark.slow
 def test_bayes_view_matches_gp_posterior(bayes):
     r = bayes.result
     assert len(r.points) == 8 and bayes.means.shape == (7, 120)
@@ -102,6 +104,7 @@ def test_bayes_pixels_change_and_nothing_recompiles(bayes):
     assert not np.array_equal(before, np.asarray(bayes.fig.canvas.buffer_rgba()))
 
 
+@pytest.mark.slow
 def test_errors_in_draw_are_shown(budget):
     pg = SearchBudgetPlayground(seeds=1, max_budget=4, budget=2)
     pg.draw = lambda **values: (_ for _ in ()).throw(RuntimeError("boom"))
@@ -127,6 +130,7 @@ def test_bayes_playground_rejects_bad_arguments(kwargs, name):
         BayesStepPlayground(**kwargs)
 
 
+@pytest.mark.slow
 def test_figures_fit(budget, bayes):
     for pg in (budget, bayes):
         width, height = pg.fig.get_size_inches()

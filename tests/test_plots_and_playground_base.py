@@ -19,6 +19,7 @@ def test_visible_losses_stop_at_divergence_and_stay_in_the_axis():
     assert len(steps) == 4 and np.all(np.isfinite(values))
 
 
+@pytest.mark.slow
 def test_loss_curve_marks_divergence_and_hides_the_mark_otherwise():
     fig, ax = plt.subplots()
     curve = LossCurve(loss_axes(ax, 10))

@@ -62,6 +62,7 @@ def test_index_figure_plots_the_mean_loss_per_index():
         figures.index_figure([], [], dims=2)
 
 
+@pytest.mark.slow
 def test_powers_and_swarm_figures():
     fig = figures.powers_figure({"a": [1, 2, 4], "b": [1, 0.5, 0.25]}, title="t")
     assert len(fig.axes[0].get_lines()) == 2 and fits(fig)

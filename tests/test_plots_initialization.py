@@ -53,6 +53,7 @@ def test_fits():
     check_figure(fig)
 
 
+@pytest.mark.slow
 def test_layer_histograms():
     rng = np.random.default_rng(0)
     pair = (rng.normal(size=(10, 50, 8)), rng.normal(size=(10, 50, 8)))

@@ -93,6 +93,7 @@ def test_unit_arrows_have_length_one_and_point_downhill():
         unit_arrows(np.zeros((3, 3)))
 
 
+@pytest.mark.slow
 def test_every_figure_fits_the_screen(surface):
     x = np.linspace(-2, 2, 10)
     run = Trajectory(params=np.array([[0.5, -1.5], [1.0, -1.0]]), losses=np.array([10.0, 5.0]),

@@ -26,6 +26,7 @@ def _figures():
                                            {"fixed": np.linspace(1, 0.1, 6)}, ylabel="val loss")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("index", range(4))
 def test_figures_fit_the_output_area_and_are_labelled(index):
     fig = list(_figures())[index]
@@ -41,6 +42,7 @@ def test_figures_fit_the_output_area_and_are_labelled(index):
     plt.close(fig)
 
 
+@pytest.mark.slow
 def test_rates_are_on_log_axes():
     figures = list(_figures())
     assert figures[1].axes[1].get_yscale() == "log"        # plateau: the rates

@@ -31,6 +31,7 @@ def _figures():
     yield search_plots.cv_figure(l2s, np.full((5, 3), 0.1), np.zeros((5, 3)), chosen=1e-3)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("index", range(4))
 def test_figures_fit_the_output_area_and_are_labelled(index):
     fig = list(_figures())[index]

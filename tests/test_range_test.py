@@ -76,6 +76,7 @@ def test_all_nan_gives_no_suggestion():
     assert "no finite loss" in repr(result)
 
 
+@pytest.mark.slow
 def test_an_early_spike_does_not_stop_the_test():
     """Batch 2 is an outlier (loss ~1e4 × the others): a naive 4× rule would stop at once."""
 
@@ -138,6 +139,7 @@ def test_unknown_optimizer_lists_the_choices():
 @pytest.mark.parametrize("name, hyper", [("sgd", {}), ("momentum", {"momentum": 0.8}),
                                          ("nesterov", {}), ("adagrad", {}), ("rmsprop", {}),
                                          ("adam", {"b1": 0.5})])
+@pytest.mark.slow
 def test_each_step_equals_training_with_the_ramp_as_a_schedule(name, hyper):
     """Reference: the optimizer given the ramp as its learning-rate schedule (optax's own path)."""
     steps, params0 = 25, jnp.array([1.0, -0.5])

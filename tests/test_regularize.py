@@ -206,6 +206,7 @@ def reference_early_stopping(losses, patience, min_delta=0.0, warmup=0):
     return len(losses) - 1, best_step, False
 
 
+@pytest.mark.slow
 def test_early_stopping_matches_a_plain_loop():
     rng = np.random.default_rng(0)
     for trial in range(40):
@@ -251,6 +252,7 @@ def digits():
     return load_digits_split(120, 80)
 
 
+@pytest.mark.slow
 def test_classifier_learns_and_every_mix_shares_one_compilation(digits):
     runs = regularize.train_classifier(digits, key=jax.random.key(0), seeds=2, steps=60, hidden=16)
     assert runs.val_loss.shape == (2, 60) and float(runs.val_error[:, -1].mean()) < 0.5
@@ -261,6 +263,7 @@ def test_classifier_learns_and_every_mix_shares_one_compilation(digits):
     assert count.compiles == 0
 
 
+@pytest.mark.slow
 def test_classifier_matches_a_numpy_forward_pass(digits):
     params, state = regularize.init_classifier(jax.random.key(2), 64, 8)
     state = regularize.BatchNormState(jnp.full(8, 0.1), jnp.full(8, 2.0))

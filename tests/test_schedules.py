@@ -149,6 +149,7 @@ def test_sgdr_restarts_forever_exactly():
     assert float(periodic(jnp.int32(7 * 100_000 + 3))) == pytest.approx(float(periodic(3)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("total_steps, pct_start", [(100, 0.3), (37, 0.25), (10, 0.5), (1000, 0.1)])
 def test_one_cycle_matches_pytorch(total_steps, pct_start):
     lr_fn, momentum_fn = schedules.one_cycle(total_steps, 0.4, pct_start=pct_start)
@@ -157,6 +158,7 @@ def test_one_cycle_matches_pytorch(total_steps, pct_start):
     np.testing.assert_allclose(curve(momentum_fn, total_steps), [r[1] for r in refs], rtol=RTOL)
 
 
+@pytest.mark.slow
 def test_one_cycle_landmarks_and_library_differences():
     total, max_lr = 100, 0.5
     lr_fn, momentum_fn = schedules.one_cycle(total, max_lr)
@@ -175,6 +177,7 @@ def test_one_cycle_landmarks_and_library_differences():
     assert not np.allclose(optax_lrs[:total], lrs[:total], rtol=1e-3)
 
 
+@pytest.mark.slow
 def test_step_decay_is_optax_staircase():
     ours = curve(schedules.step_decay(0.2, 0.3, 7), 60)
     theirs = np.asarray(optax.exponential_decay(0.2, 7, 0.3, staircase=True)(jnp.arange(60)))

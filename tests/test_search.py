@@ -193,6 +193,7 @@ def test_expected_improvement_agrees_with_sampling():
 # --- Bayesian optimisation -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_bayes_opt_finds_a_one_dimensional_minimum():
     f = lambda p: (math.log10(p["lr"]) + 2.5) ** 2
     r = bayes_opt(f, {"lr": (1e-6, 1.0, "log")}, 12, key=jax.random.key(0))
@@ -202,6 +203,7 @@ def test_bayes_opt_finds_a_one_dimensional_minimum():
     np.testing.assert_allclose(r.unit_points[3], r.history[0].next_unit)
 
 
+@pytest.mark.slow
 def test_bayes_beats_random_on_average_at_equal_budget():
     bayes, rand = [], []
     for seed in range(6):
@@ -219,6 +221,7 @@ def test_bayes_opt_survives_failures_and_lcb_works():
     assert r.best_value == np.nanmin(r.values)
 
 
+@pytest.mark.slow
 def test_bayes_opt_never_recompiles_for_a_new_key_or_objective():
     space = {"x": (0.0, 1.0, "linear")}
     bayes_opt(lambda p: p["x"] ** 2, space, 10, key=jax.random.key(0))
@@ -256,6 +259,7 @@ def test_shuffled_kfold_validates_every_example_once():
         kfold(3, 5)
 
 
+@pytest.mark.slow
 def test_ridge_cv_errors_match_scikit_learn_ridge():
     rng = np.random.default_rng(0)
     labels = rng.integers(0, 3, 60)

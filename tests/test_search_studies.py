@@ -24,6 +24,7 @@ def test_grid_budget_curve_is_the_best_of_the_largest_square_grid():
         assert np.all(np.diff(curves[method]) <= 1e-12)  # best so far never gets worse
 
 
+@pytest.mark.slow
 def test_surrogate_steps_interpolate_the_evaluations_and_improvement_is_nonnegative():
     result = search.bayes_opt(search.bumpy_lr_loss, search.BUMPY_SPACE, 6, n_init=2,
                               key=jax.random.key(4))

@@ -46,6 +46,7 @@ def test_stacked_weights_are_independent_draws_of_the_scheme():
     assert np.abs(w[0] - w[1]).max() > 0.1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("nonlinearity", NONLINEARITIES)
 @pytest.mark.parametrize("depth", [1, 4, 6])
 def test_layer_signals_match_numpy(small_net, nonlinearity, depth):
@@ -57,6 +58,7 @@ def test_layer_signals_match_numpy(small_net, nonlinearity, depth):
     assert not np.asarray(h[depth:]).any() and not np.asarray(delta[depth:]).any()
 
 
+@pytest.mark.slow
 def test_backward_pass_is_the_gradient(small_net):
     """δ_1 = ∂L/∂z_1 for L = Σ h_depth ⊙ r, checked with autodiff of a plain forward pass."""
     weights, x, r = small_net
@@ -72,6 +74,7 @@ def test_backward_pass_is_the_gradient(small_net):
                                rtol=1e-4, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_activations_agree_with_mlp_module(small_net):
     weights, x, _ = small_net
     params = [{"w": w, "b": jnp.zeros(16)} for w in weights] + [
@@ -81,6 +84,7 @@ def test_activations_agree_with_mlp_module(small_net):
     np.testing.assert_allclose(np.asarray(h), np.asarray(jnp.stack(expected)), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_variance_laws_in_a_wide_net():
     """Xavier keeps a linear net's scale, halves E[h²] per ReLU layer; He keeps ReLU."""
     width, depth = 256, 10
@@ -103,6 +107,7 @@ def test_variance_laws_in_a_wide_net():
                                np.linalg.norm(np.asarray(x), axis=1), rtol=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("nonlinearity", NONLINEARITIES)
 @pytest.mark.parametrize("depth", [1, 3, 6])
 def test_jacobian_singular_values_match_numpy(small_net, nonlinearity, depth):
@@ -113,6 +118,7 @@ def test_jacobian_singular_values_match_numpy(small_net, nonlinearity, depth):
     assert np.all(np.diff(got) <= 1e-6 * got[0])  # largest first
 
 
+@pytest.mark.slow
 def test_dynamic_isometry_orthogonal_versus_gaussian():
     """Orthogonal linear stacks: every singular value 1. Gaussian: they spread with depth."""
     key = jax.random.key(5)
@@ -145,6 +151,7 @@ def test_nonlinearity_index():
         nonlinearity_index("sigmoid")
 
 
+@pytest.mark.slow
 def test_errors(small_net):
     weights, x, r = small_net
     with pytest.raises(ValueError, match="nonlinearity"):

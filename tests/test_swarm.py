@@ -43,6 +43,7 @@ def numpy_swarm(u0, r, bounds, inertia, c1, c2, active):
 BOUNDS = [(-2.0, 3.0), (-1.0, 1.0), (0.0, 4.0)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("inertia, c1, c2, active", [(0.7, 1.5, 1.5, 12), (0.4, 2.0, 0.5, 5)])
 def test_matches_numpy_with_the_same_draws(inertia, c1, c2, active):
     key = jax.random.key(3)
@@ -64,6 +65,7 @@ def test_inactive_particles_neither_move_nor_count():
     assert run.best_value == pytest.approx(float(np.min(np.asarray(run.values)[:, :3])))
 
 
+@pytest.mark.slow
 def test_shapes_bounds_and_monotone_best():
     run = particle_swarm(bumpy, BOUNDS, n_particles=7, steps=20, key=jax.random.key(1))
     assert run.positions.shape == (21, 7, 3) and run.values.shape == (21, 7)

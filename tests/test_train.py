@@ -46,6 +46,7 @@ def test_narrow_net_matches_numpy(xy, depth, lr):
     np.testing.assert_allclose(run.losses, losses, rtol=2e-4, atol=1e-7)
 
 
+@pytest.mark.slow
 def test_trajectory_shapes_and_first_row(xy):
     x, y = xy
     w0 = nets.init_narrow(3, 0.8)
