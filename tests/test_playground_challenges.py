@@ -1,13 +1,17 @@
 """Lesson 12 playgrounds: every control changes the drawing, no slider recompiles, errors are shown."""
 
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from lesson_lib.challenges import cliff as cliff_loss, quadratic
 from lesson_lib.compilation import count_compilations
 from lesson_lib.playground.challenges import (
     ClippingPlayground, ConditionPlayground, SwarmPlayground, condition_start,
 )
 from lesson_lib.plots.challenges import MAX_WIDTH
+from lesson_lib.second_order import clipped_descent
+from lesson_lib.train import gradient_descent
 
 
 @pytest.fixture(scope="module")
@@ -137,3 +141,33 @@ def test_figures_fit_and_describe_themselves(bowl, cliff, flock):
         assert width <= MAX_WIDTH and height <= 5
         bundle = pg._repr_mimebundle_()
         assert "image/png" in bundle and "Run the notebook" in bundle["text/plain"]
+
+
+def click(pg, ax, x, y):
+    """Send the canvas a click at data point `(x, y)` of `ax`, as the browser would."""
+    pg.fig.canvas.draw()
+    x_px, y_px = ax.transData.transform((x, y))
+    pg.canvas._on_message(pg.canvas, {"type": "click", "x": x_px, "y": pg.fig.bbox.height - y_px}, [])
+
+
+@pytest.mark.slow
+def test_a_click_on_the_bowl_starts_the_path_there_for_every_kappa():
+    pg = ConditionPlayground(steps=30)
+    click(pg, pg.ax_map, -1.2, 0.5)
+    for kappa in (10.0, 200.0):
+        pg.set(kappa=kappa, lr=0.004)
+        run = gradient_descent(quadratic, jnp.array([-1.2, 0.5]), 0.004, 30, args=(jnp.float32(kappa),))
+        np.testing.assert_allclose(np.column_stack(pg.path.get_data()), np.asarray(run.params), rtol=1e-5, atol=1e-6)
+    click(pg, pg.fig.axes[1], 10, 1.0)  # the loss panel: no new start
+    assert pg.path.get_data()[0][0] == pytest.approx(-1.2) and pg.last_error is None
+
+
+@pytest.mark.slow
+def test_a_click_on_the_cliff_moves_the_start_and_the_path_follows():
+    pg = ClippingPlayground(steps=40)
+    click(pg, pg.ax_map, 2.0, -1.0)
+    pg.set(mode="value", threshold=0.5, lr=0.2)
+    run = clipped_descent(cliff_loss, jnp.array([2.0, -1.0]), 0.2, 40, threshold=0.5, mode="value")
+    path = np.asarray(run.params)[: run.diverged_at]
+    np.testing.assert_allclose(np.column_stack(pg.path.get_data()), np.clip(path, -1e4, 1e4), rtol=1e-5, atol=1e-5)
+    assert tuple(pg.start_mark.get_xdata()) == (pytest.approx(2.0),) and pg.last_error is None

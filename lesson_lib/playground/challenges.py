@@ -52,6 +52,12 @@ def _levels(kappa, values=(0.02, 0.1, 0.3, 1.0, 2.0)):
     return np.array(xs), np.array(ys)
 
 
+def _clipped_to(ax, x, y) -> np.ndarray:
+    """A clicked point `(x, y)`, moved inside the axes' limits: a float32 start."""
+    return np.array([np.clip(x, *sorted(ax.get_xlim())), np.clip(y, *sorted(ax.get_ylim()))],
+                    dtype=np.float32)
+
+
 def _finite(path, losses, diverged_at, lim):
     end = len(losses) if diverged_at is None else int(diverged_at)
     return np.clip(path[:end], -lim, lim), np.asarray(losses[:end], dtype=float)
@@ -60,9 +66,10 @@ def _finite(path, losses, diverged_at, lim):
 class ConditionPlayground(Playground):
     """Gradient descent on a bowl whose condition number κ and learning rate are sliders.
 
-    Left: the bowl's level sets and the path from `(1, 1/√κ)`; right: the
-    loss per step (log scale). The status line compares the rate with the
-    stability limit 2/κ and says how many steps reach the loss threshold.
+    Left: the bowl's level sets and the path from `(1, 1/√κ)`, or from
+    wherever the learner clicks on the map; right: the loss per step (log
+    scale). The status line compares the rate with the stability limit 2/κ
+    and says how many steps reach the loss threshold.
     """
 
     def __init__(self, steps: int = 100, threshold: float = 1e-3):
@@ -85,14 +92,21 @@ class ConditionPlayground(Playground):
         ax_loss.set_title(f"loss per step (line: {self.threshold:g})", fontsize=10)
         ax_loss.axhline(self.threshold, color="gray", lw=0.8)
         ax_loss.grid(True, alpha=0.3)
+        self.ax_map, self.clicked_start = ax_map, None
         self.level_lines = self.moving(*ax_map.plot([], [], color="tab:blue", lw=0.8))
         self.path = self.moving(*ax_map.plot([], [], ".-", color="tab:red", lw=1.2, ms=3))
         self.curve = self.moving(*ax_loss.plot([], [], color="tab:red", lw=1.5))
 
+    def clicked(self, ax, x, y):
+        """A click on the map: the path starts there (for every κ, until the next click)."""
+        if ax is self.ax_map:
+            self.clicked_start = _clipped_to(ax, x, y)
+            self.clear_cache()
+
     def compute(self, kappa, lr):
         """The `Trajectory` of gradient descent for these slider values."""
         kappa = _checks.number("kappa", kappa, low=1.0)
-        start = jnp.asarray(condition_start(kappa))
+        start = jnp.asarray(condition_start(kappa) if self.clicked_start is None else self.clicked_start)
         return gradient_descent(challenges.quadratic, start, float(lr), self.steps,
                                 args=(jnp.float32(kappa),))
 
@@ -120,8 +134,9 @@ class ClippingPlayground(Playground):
     """Gradient descent down a cliff, with the clipping threshold, mode and rate as controls.
 
     Left: the cliff's contours and the path (the map is 12 units wide; a path
-    thrown outside is seen leaving it); right: the loss per step. The status
-    line gives the longest step and the steps to reach loss 0.05.
+    thrown outside is seen leaving it), from the white square, which a click
+    on the map moves; right: the loss per step. The status line gives the
+    longest step and the steps to reach loss 0.05.
     """
 
     def __init__(self, steps: int = 80, threshold: float = 0.05):
@@ -137,7 +152,6 @@ class ClippingPlayground(Playground):
         super().__init__(controls, figsize=FIGSIZE)
         ax_map, ax_loss = self.fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.1, 1]})
         draw_map(ax_map, challenges.cliff, (-4.0, 8.0), (-4.0, 6.0))
-        ax_map.plot(*challenges.CLIFF_START, "s", color="white", mec="black", ms=7, zorder=5)
         ax_map.plot(*challenges.CLIFF_MINIMUM, "*", color="gold", mec="black", ms=13, zorder=5)
         ax_map.set_title("the cliff (bright: high) and the path", fontsize=10)
         ax_loss.set(yscale="log", xlim=(0, self.steps), ylim=(1e-4, 1e2), xlabel="step",
@@ -145,8 +159,17 @@ class ClippingPlayground(Playground):
         ax_loss.axhline(self.finish, color="gray", lw=0.8)
         ax_loss.set_title(f"loss per step (line: {self.finish:g})", fontsize=10)
         ax_loss.grid(True, alpha=0.3)
+        self.ax_map = ax_map
         self.path = self.moving(*ax_map.plot([], [], ".-", color="tab:red", lw=1.2, ms=3))
+        self.start_mark = self.moving(*ax_map.plot(*challenges.CLIFF_START, "s", color="white",
+                                                   mec="black", ms=7, zorder=5))
         self.curve = self.moving(*ax_loss.plot([], [], color="tab:red", lw=1.5))
+
+    def clicked(self, ax, x, y):
+        """A click on the map: the path starts there."""
+        if ax is self.ax_map:
+            self.start = jnp.asarray(_clipped_to(ax, x, y))
+            self.clear_cache()
 
     def compute(self, threshold, mode, lr):
         """The `Trajectory` of clipped descent for these control values."""
@@ -158,6 +181,7 @@ class ClippingPlayground(Playground):
         path, losses = _finite(np.asarray(run.params, dtype=float), np.asarray(run.losses),
                                run.diverged_at, 1e4)
         self.path.set_data(path[:, 0], path[:, 1])
+        self.start_mark.set_data([float(self.start[0])], [float(self.start[1])])
         self.curve.set_data(np.arange(len(losses)), np.clip(losses, 1e-4, 1e2))
         self.longest_step = float(np.max(np.linalg.norm(np.diff(path, axis=0), axis=1)))
         reached = first_step_below(losses, self.finish)
