@@ -48,6 +48,7 @@ __all__ = [
     "he_normal",
     "he_uniform",
     "orthogonal",
+    "SCHEMES",
 ]
 
 Initializer = Callable[..., jax.Array]
@@ -258,3 +259,14 @@ def orthogonal(gain: float = 1.0) -> Initializer:
         return draw(key, shape, jnp.promote_types(dtype, jnp.float32)).astype(dtype)
 
     return _shaped(orthogonal_draw)
+
+
+SCHEMES = {
+    "xavier_normal": (xavier_normal, 1.0),
+    "xavier_uniform": (xavier_uniform, 1.0),
+    "he_normal": (he_normal, math.sqrt(2.0)),
+    "he_uniform": (he_uniform, math.sqrt(2.0)),
+    "orthogonal": (orthogonal, 1.0),
+}
+"""The schemes lesson 05 compares: name -> (factory, its default gain). Xavier and orthogonal keep a
+linear layer's variance (gain 1); He's √2 makes up for the half of its inputs a ReLU zeroes."""

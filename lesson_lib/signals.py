@@ -10,7 +10,8 @@ Backwards, a fixed error signal `r` enters at the last layer (the loss is
     δ_l = ∂L/∂z_l = (δ_{l+1} W_{l+1}ᵀ) ⊙ φ'(z_l),      δ_depth = r ⊙ φ'(z_depth).
 
 `layer_signals` returns every layer's `h_l` and `δ_l`, the statistics behind
-the Xavier/He variance argument. `jacobian_singular_values` measures **dynamic
+the Xavier/He variance argument; `layer_summaries` reduces them to what lesson
+05's playground draws (per-layer histograms and standard deviations). `jacobian_singular_values` measures **dynamic
 isometry**: a network is dynamically isometric at an input `x` when all the
 singular values of its input-output Jacobian `J = ∂h_depth/∂x` lie near 1, so
 that every direction of a small change in the input (and, transposed, of an
@@ -27,6 +28,8 @@ float32 products to fewer bits, gives the same statistics as a CPU. Imports only
 JAX and NumPy.
 """
 
+from functools import partial
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -41,6 +44,8 @@ __all__ = [
     "layer_signals",
     "propagate",
     "jacobian_singular_values",
+    "layer_histograms",
+    "layer_summaries",
 ]
 
 NONLINEARITIES = ("linear", "tanh", "relu")
@@ -224,3 +229,48 @@ def jacobian_singular_values(weights, x, nonlinearity: str = "linear", depth: in
 
     jacobian = jax.jacfwd(network)(jnp.asarray(x, jnp.float32))
     return jnp.linalg.svd(jacobian, compute_uv=False)
+
+
+def layer_histograms(values, limit, bins: int):
+    """Histogram counts of each layer's values over `[-limit, limit]`, in `bins` equal bins.
+
+    `values` has layers on its first axis (any shape after it). A value beyond
+    `±limit`, infinite included, is counted in the edge bin on its side, so
+    every layer's counts add up to its number of values; a NaN lands in the
+    first bin. Unlike `jnp.histogram` this needs no sorting and runs for all
+    layers in one pass (one scatter-add per layer), with `limit` traced.
+
+    Example:
+      >>> import jax.numpy as jnp
+      >>> layer_histograms(jnp.array([[-5.0, -0.5, 0.2, 0.7], [0.0, 0.0, 0.0, jnp.inf]]), 1.0, 2).tolist()
+      [[2, 2], [0, 4]]
+    """
+    scaled = jnp.nan_to_num((values + limit) * (bins / (2.0 * limit)), nan=0.0)
+    index = jnp.floor(jnp.clip(scaled, 0.0, bins - 1.0)).astype(jnp.int32)
+    flat = index.reshape(index.shape[0], -1)
+    return jax.vmap(lambda i: jnp.zeros(bins, jnp.int32).at[i].add(1))(flat)
+
+
+@partial(jax.jit, static_argnames="bins")
+def layer_summaries(weights, depth, index, x, r, limit, *, bins: int, gain=1.0):
+    """Per-layer histogram counts and standard deviations of the activations and gradients.
+
+    Runs `propagate(gain · weights, depth, index, x, r)` and returns `(counts, std)`:
+    `counts` of shape `(2, max_depth, bins)` (`layer_histograms` over
+    `[-limit, limit]`) and `std` of shape `(2, max_depth)`, row 0 for the
+    activations `h_l`, row 1 for the gradients `δ_l` (layers past `depth`:
+    zeros). Everything but `bins` may be traced: one compilation serves every
+    depth, nonlinearity, gain and limit.
+
+    Example: one linear layer, the identity, on inputs ±1: every activation
+    and gradient is ±1 (std 1), half in each of two bins.
+
+      >>> import jax.numpy as jnp
+      >>> x = jnp.array([[1.0, -1.0], [-1.0, 1.0]])
+      >>> counts, std = layer_summaries(jnp.eye(2)[None], 1, 0, x, x, 2.0, bins=2)
+      >>> counts.tolist(), std.tolist()
+      ([[[2, 2]], [[2, 2]]], [[1.0], [1.0]])
+    """
+    hs, deltas = propagate(gain * weights, depth, index, x, r)
+    std = jnp.stack([hs.std(axis=(1, 2)), deltas.std(axis=(1, 2))])
+    return jnp.stack([layer_histograms(hs, limit, bins), layer_histograms(deltas, limit, bins)]), std

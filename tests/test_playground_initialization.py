@@ -8,13 +8,9 @@ import numpy as np
 import pytest
 
 from lesson_lib.compilation import count_compilations
-from lesson_lib.playground.initialization import (
-    GAIN_RANGE,
-    NONLINEARITIES,
-    SCHEMES,
-    InitializationPlayground,
-    step_outlines,
-)
+from lesson_lib.init import SCHEMES
+from lesson_lib.playground.initialization import GAIN_RANGE, InitializationPlayground, step_outlines
+from lesson_lib.signals import NONLINEARITIES
 from lesson_lib.plots.initialization import MAX_WIDTH
 
 from references import numpy_signals  # noqa: E402

@@ -11,7 +11,9 @@ from lesson_lib.exercises.initialization import relu_depth_std
 from lesson_lib.signals import (
     NONLINEARITIES,
     jacobian_singular_values,
+    layer_histograms,
     layer_signals,
+    layer_summaries,
     nonlinearity_index,
     propagate,
     stacked_weights,
@@ -142,6 +144,44 @@ def test_propagate_never_recompiles_over_depth_and_nonlinearity(small_net):
         for depth in range(1, 7):
             for index in range(len(NONLINEARITIES)):
                 _ = propagate(scaled, np.int32(depth), np.int32(index), x, r)
+    assert count.compiles == 0, count
+
+
+def numpy_layer_histograms(values, limit, bins):
+    """np.histogram per layer, values beyond ±limit moved into the edge bins first."""
+    edges = np.linspace(-limit, limit, bins + 1)
+    return np.stack([np.histogram(np.clip(np.asarray(v, float).ravel(), -limit, limit), edges)[0]
+                     for v in values])
+
+
+def test_layer_histograms_match_numpy():
+    values = 1.7 * jax.random.normal(jax.random.key(5), (4, 30, 7))
+    values = values.at[0, 0, 0].set(jnp.inf).at[1, 0, 0].set(-50.0)  # far outside: the edge bins
+    for limit, bins in ((3.0, 40), (0.5, 7)):
+        counts = layer_histograms(values, limit, bins)
+        np.testing.assert_array_equal(counts, numpy_layer_histograms(values, limit, bins))
+        assert counts.sum(axis=1).tolist() == [210] * 4
+
+
+@pytest.mark.parametrize("nonlinearity, depth", [("tanh", 6), ("relu", 3)])
+def test_layer_summaries_match_numpy(small_net, nonlinearity, depth):
+    weights, x, r = small_net
+    counts, std = layer_summaries(weights, depth, nonlinearity_index(nonlinearity), x, r, 3.0, bins=12, gain=2.0)
+    hs, deltas = numpy_signals(2.0 * np.asarray(weights, float), x, r, nonlinearity, depth)
+    for row, signal in enumerate((hs, deltas)):
+        np.testing.assert_allclose(std[row, :depth], signal.std(axis=(1, 2)), rtol=1e-4)
+        assert not np.any(std[row, depth:])  # past the depth: zeros
+        # Counts agree except for values within float32 rounding of a bin edge.
+        assert np.abs(np.asarray(counts[row, :depth]) - numpy_layer_histograms(signal, 3.0, 12)).sum() <= 2
+
+
+def test_layer_summaries_never_recompile_over_depth_nonlinearity_gain_or_limit(small_net):
+    weights, x, r = small_net
+    layer_summaries(weights, np.int32(1), np.int32(0), x, r, np.float32(3.0), bins=10, gain=np.float32(1.0))
+    with count_compilations() as count:
+        for depth, index, gain, limit in ((6, 2, 0.5, 1.0), (3, 1, 2.0, 5.0)):
+            layer_summaries(weights, np.int32(depth), np.int32(index), x, r, np.float32(limit), bins=10,
+                            gain=np.float32(gain))
     assert count.compiles == 0, count
 
 

@@ -15,7 +15,7 @@ Speed: weights of every scheme are drawn once at gain 1 for the maximum depth
 (all schemes here scale linearly with their gain, so `W(gain) = gain · W(1)`);
 the gain, the depth (layers past it are skipped with `lax.cond`) and the
 nonlinearity (an index selecting `φ` and `φ'`) are traced values, so no control ever
-recompiles (`signals.propagate` takes them all as traced arguments). All
+recompiles (`signals.layer_summaries` takes them all as traced arguments). All
 layers' histograms of a panel are one `PolyCollection`, updated in place and
 blitted.
 """
@@ -28,12 +28,12 @@ import jax.numpy as jnp
 import numpy as np
 from matplotlib.collections import PolyCollection
 
-from lesson_lib import _checks, init
-from lesson_lib.signals import NONLINEARITIES, nonlinearity_index, propagate
+from lesson_lib import _checks
+from lesson_lib.init import SCHEMES
+from lesson_lib.signals import NONLINEARITIES, layer_summaries, nonlinearity_index
 from lesson_lib.playground.base import Playground, dropdown, float_slider, int_slider
 
 __all__ = [
-    "SCHEMES",
     "GAIN_RANGE",
     "STD_LIM",
     "FIGSIZE",
@@ -41,15 +41,6 @@ __all__ = [
     "std_readout",
     "InitializationPlayground",
 ]
-
-SCHEMES = {
-    "xavier_normal": (init.xavier_normal, 1.0),
-    "xavier_uniform": (init.xavier_uniform, 1.0),
-    "he_normal": (init.he_normal, math.sqrt(2.0)),
-    "he_uniform": (init.he_uniform, math.sqrt(2.0)),
-    "orthogonal": (init.orthogonal, 1.0),
-}
-"""Scheme name -> (factory from `lesson_lib.init`, its default gain)."""
 
 GAIN_RANGE = (0.25, 3.0)
 STD_LIM = (1e-4, 1e4)
@@ -63,21 +54,6 @@ def _unit_weights(key, depth, width):
     keys = jax.random.split(key, depth)
     return [jax.vmap(lambda k, f=factory: f(1.0)(k, (width, width)))(keys)
             for factory, _ in SCHEMES.values()]
-
-
-def _counts(values, limit, bins):
-    """Histogram counts of each layer's values over `[-limit, limit]`; outliers land in the edge bins."""
-    scaled = jnp.nan_to_num((values + limit) * (bins / (2.0 * limit)), nan=0.0)
-    index = jnp.floor(jnp.clip(scaled, 0.0, bins - 1.0)).astype(jnp.int32)
-    flat = index.reshape(index.shape[0], -1)
-    return jax.vmap(lambda i: jnp.zeros(bins, jnp.int32).at[i].add(1))(flat)
-
-
-@partial(jax.jit, static_argnames="bins")
-def _summaries(unit_weights, gain, depth, index, x, r, limit, *, bins):
-    hs, deltas = propagate(gain * unit_weights, depth, index, x, r)
-    std = jnp.stack([hs.std(axis=(1, 2)), deltas.std(axis=(1, 2))])
-    return jnp.stack([_counts(hs, limit, bins), _counts(deltas, limit, bins)]), std
 
 
 def step_outlines(edges, heights):
@@ -204,10 +180,9 @@ class InitializationPlayground(Playground):
     def compute(self, depth, scheme, nonlinearity, gain):
         """`(counts, std)`: histogram counts `(2, max_depth, bins)` and stds `(2, max_depth)`, row 0 activations, row 1 gradients."""
         # NumPy scalars: same traced signature as jnp scalars, less dispatch work.
-        counts, std = _summaries(
-            self._unit_weights[scheme], np.float32(gain), np.int32(depth),
-            np.int32(nonlinearity_index(nonlinearity)), self._x, self._r,
-            np.float32(self.limit), bins=self.bins,
+        counts, std = layer_summaries(
+            self._unit_weights[scheme], np.int32(depth), np.int32(nonlinearity_index(nonlinearity)),
+            self._x, self._r, np.float32(self.limit), bins=self.bins, gain=np.float32(gain),
         )
         return np.asarray(counts), np.asarray(std)
 
