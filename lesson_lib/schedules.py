@@ -105,6 +105,16 @@ def _check_step(step):
         raise ValueError(f"step must hold finite step counts >= 0, got {bad!r}")
 
 
+def _traced(kernel, *params, **static) -> Schedule:
+    """The schedule `step -> kernel(step, *params)`, which first checks a concrete step."""
+
+    def schedule(step):
+        _check_step(step)
+        return kernel(step, *params, **static)
+
+    return schedule
+
+
 def _number(value):
     """A Python float for a concrete value (one compiled kernel for all values), else the tracer."""
     return value if _checks.is_traced(value) else float(value)
@@ -157,13 +167,7 @@ def constant(lr) -> Schedule:
     """
     _checks.positive_float("lr", lr)
 
-    lr = _number(lr)
-
-    def schedule(step):
-        _check_step(step)
-        return _constant_kernel(step, lr)
-
-    return schedule
+    return _traced(_constant_kernel, _number(lr))
 
 
 def step_decay(lr, drop: float = 0.5, every: int = 100) -> Schedule:
@@ -185,13 +189,7 @@ def step_decay(lr, drop: float = 0.5, every: int = 100) -> Schedule:
     _checks.positive_float("lr", lr)
     _in_range("drop", drop, 0.0, 1.0, low_open=True)
     _checks.int_in_range("every", every, 1)
-    lr, drop, every = _number(lr), _number(drop), _number(every)
-
-    def schedule(step):
-        _check_step(step)
-        return _step_decay_kernel(step, lr, drop, every)
-
-    return schedule
+    return _traced(_step_decay_kernel, _number(lr), _number(drop), _number(every))
 
 
 def exponential_decay(lr, k) -> Schedule:
@@ -208,13 +206,7 @@ def exponential_decay(lr, k) -> Schedule:
     _checks.positive_float("lr", lr)
     _non_negative("k", k)
 
-    lr, k = _number(lr), _number(k)
-
-    def schedule(step):
-        _check_step(step)
-        return _exponential_kernel(step, lr, k)
-
-    return schedule
+    return _traced(_exponential_kernel, _number(lr), _number(k))
 
 
 def inverse_time_decay(lr, k) -> Schedule:
@@ -231,13 +223,7 @@ def inverse_time_decay(lr, k) -> Schedule:
     _checks.positive_float("lr", lr)
     _non_negative("k", k)
 
-    lr, k = _number(lr), _number(k)
-
-    def schedule(step):
-        _check_step(step)
-        return _inverse_time_kernel(step, lr, k)
-
-    return schedule
+    return _traced(_inverse_time_kernel, _number(lr), _number(k))
 
 
 def cyclical(base_lr, max_lr, step_size_up: int, mode: str = "triangular", gamma=1.0) -> Schedule:
@@ -270,13 +256,8 @@ def cyclical(base_lr, max_lr, step_size_up: int, mode: str = "triangular", gamma
         raise ValueError(f"max_lr must be >= base_lr, got max_lr={max_lr!r} < base_lr={base_lr!r}")
     _checks.int_in_range("step_size_up", step_size_up, 1)
     _in_range("gamma", gamma, 0.0, 1.0, low_open=True)
-    base_lr, max_lr, size, gamma = (_number(v) for v in (base_lr, max_lr, step_size_up, gamma))
-
-    def schedule(step):
-        _check_step(step)
-        return _cyclical_kernel(step, base_lr, max_lr, size, gamma, mode=mode)
-
-    return schedule
+    return _traced(_cyclical_kernel, *(_number(v) for v in (base_lr, max_lr, step_size_up, gamma)),
+                   mode=mode)
 
 
 @functools.partial(jax.jit, static_argnames="mode")
@@ -334,19 +315,8 @@ def sgdr(max_lr, period: int, period_mult: int = 1, min_lr=0.0) -> Schedule:
     period, period_mult = int(period), int(period_mult)
     max_lr, min_lr = _number(max_lr), _number(min_lr)
     if period_mult == 1:
-
-        def schedule(step):
-            _check_step(step)
-            return _sgdr_periodic_kernel(step, max_lr, min_lr, float(period))
-
-    else:
-        starts, lengths = _restart_table(period, period_mult)
-
-        def schedule(step):
-            _check_step(step)
-            return _sgdr_growing_kernel(step, max_lr, min_lr, starts, lengths)
-
-    return schedule
+        return _traced(_sgdr_periodic_kernel, max_lr, min_lr, float(period))
+    return _traced(_sgdr_growing_kernel, max_lr, min_lr, *_restart_table(period, period_mult))
 
 
 @jax.jit
@@ -448,18 +418,9 @@ def one_cycle(
     initial = float(max_lr) / float(div_factor)
     final = initial / float(final_div_factor)
 
-    def _two_phase(start, middle, end):
-        start, middle, end = float(start), float(middle), float(end)
-
-        def schedule(step):
-            _check_step(step)
-            return _two_phase_kernel(step, start, middle, end, peak, last)
-
-        return schedule
-
     return (
-        _two_phase(initial, max_lr, final),
-        _two_phase(max_momentum, base_momentum, max_momentum),
+        _traced(_two_phase_kernel, float(initial), float(max_lr), float(final), peak, last),
+        _traced(_two_phase_kernel, float(max_momentum), float(base_momentum), float(max_momentum), peak, last),
     )
 
 
@@ -487,13 +448,12 @@ def exponential_ramp(min_lr, max_lr, steps: int) -> Schedule:
     if max_lr <= min_lr:
         raise ValueError(f"max_lr must be > min_lr, got max_lr={max_lr!r} <= min_lr={min_lr!r}")
     log_min = math.log(min_lr)
-    log_step = (math.log(max_lr) - log_min) / (int(steps) - 1)
+    return _traced(_exponential_ramp_kernel, log_min, (math.log(max_lr) - log_min) / (int(steps) - 1))
 
-    def schedule(step):
-        _check_step(step)
-        return jnp.exp(log_min + log_step * _steps(step))
 
-    return schedule
+@jax.jit
+def _exponential_ramp_kernel(step, log_min, log_step):
+    return jnp.exp(log_min + log_step * _steps(step))
 
 
 def values(schedule: Schedule, steps: int) -> np.ndarray:
