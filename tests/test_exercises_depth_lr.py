@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from lesson_lib import data, narrow_sweep
+from lesson_lib.compilation import count_compilations
 from lesson_lib.exercises.depth_lr import (
     check_best_lr, check_edge_of_stability, reference_edge_of_stability,
 )
@@ -126,3 +127,12 @@ def test_reference_edge_refuses_bad_input(xy):
         reference_edge_of_stability(2, xy[0], xy[1][:3])
     with pytest.raises(ValueError, match="depth must be an integer"):
         reference_edge_of_stability(2.0, *xy)
+
+
+def test_reference_edge_compiles_nothing_for_a_new_depth(xy):
+    x, y = xy
+    reference_edge_of_stability(2, x, y)
+    with count_compilations() as count:
+        for depth in [3, 17, 41]:
+            reference_edge_of_stability(depth, x, y)
+    assert count.compiles == 0

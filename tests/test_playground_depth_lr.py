@@ -1,4 +1,4 @@
-"""Tests of lesson 04's depth × learning-rate playground and exercise checkers (Agg backend)."""
+"""Tests of lesson 04's depth × learning-rate playground (Agg backend); its checkers: test_exercises_depth_lr."""
 
 import jax
 import matplotlib.pyplot as plt
@@ -7,9 +7,6 @@ import pytest
 
 from lesson_lib import data, narrow_sweep, nets
 from lesson_lib.compilation import count_compilations
-from lesson_lib.exercises.depth_lr import (
-    check_best_lr, check_edge_of_stability, reference_edge_of_stability,
-)
 from lesson_lib.playground.depth_lr import DepthLRPlayground, describe_cell
 from lesson_lib.plots.learning_rate import MAX_WIDTH
 
@@ -184,77 +181,3 @@ def test_result_must_be_a_sweep(threshold):
 def test_figure_fits_the_output_area(playground):
     width, height = playground.fig.get_size_inches()
     assert width <= MAX_WIDTH and height <= 7
-
-
-# ----------------------------------------------------------------- exercises
-
-
-def test_check_best_lr_accepts_the_right_answer(result, threshold):
-    best = narrow_sweep.best_lr_per_depth(result, threshold)
-    answer = lambda r, depth, t: float(best.lrs[list(r.depths).index(depth)])  # noqa: E731
-    verdict = check_best_lr(answer, result, threshold, depths=(1, 6, 12))
-    assert verdict.passed and verdict.message.startswith("✅")
-
-
-def test_check_best_lr_explains_wrong_answers(result, threshold):
-    wrong = check_best_lr(lambda r, d, t: 1e-3, result, threshold, depths=(6,))
-    assert not wrong.passed
-    assert "Depth 6: expected lr" in wrong.message and "Hint" in wrong.message
-    unfinished = check_best_lr(lambda r, d, t: (_ for _ in ()).throw(NotImplementedError()),
-                               result, threshold, depths=(6,))
-    assert not unfinished.passed and "Not implemented yet" in unfinished.message
-    nonsense = check_best_lr(lambda r, d, t: "fast", result, threshold, depths=(6,))
-    assert "not a number" in nonsense.message
-    # A wrong call is a failed check that names the argument, never an exception.
-    for call, argument in (
-            (lambda: check_best_lr(lambda r, d, t: 0.1, result, threshold, depths=(99,)), "depths"),
-            (lambda: check_best_lr(lambda r, d, t: 0.1, result, float("nan"), depths=(6,)), "threshold"),
-            (lambda: check_best_lr(lambda r, d, t: 0.1, "not a sweep", threshold), "SweepResult")):
-        failed = call()
-        assert not failed.passed and "cannot run" in failed.message and argument in failed.message
-
-
-def _edge_formula(depth, sxx, p_star):
-    return 1.0 / (depth * sxx * p_star ** (2.0 * (depth - 1) / depth))
-
-
-@pytest.mark.slow
-def test_edge_of_stability_closed_form_matches_the_hessian(xy):
-    x, y = xy
-    solution = nets.narrow_solution(x, y)
-    sxx = float(np.mean(x.astype(np.float64) ** 2))
-    for depth in [1, 3, 30]:
-        assert reference_edge_of_stability(depth, x, y) == pytest.approx(
-            _edge_formula(depth, sxx, solution.product), rel=1e-5)
-
-
-def test_check_edge_of_stability(xy):
-    x, y = xy
-    assert check_edge_of_stability(_edge_formula, x, y, depths=(1, 4)).passed
-    half = check_edge_of_stability(lambda d, s, p: _edge_formula(d, s, p) / 2, x, y, depths=(4,))
-    assert not half.passed and "1/λ_max" in half.message
-    no_depth = check_edge_of_stability(lambda d, s, p: _edge_formula(d, s, p) * d, x, y, depths=(4,))
-    assert not no_depth.passed and "factor D" in no_depth.message
-    for depths, argument in (((0,), "depth must be"), ((), "depths must")):
-        failed = check_edge_of_stability(_edge_formula, x, y, depths=depths)
-        assert not failed.passed and "cannot run" in failed.message and argument in failed.message
-
-
-def test_reference_edge_compiles_nothing_for_a_new_depth(xy):
-    x, y = xy
-    reference_edge_of_stability(2, x, y)
-    with count_compilations() as count:
-        for depth in [3, 17, 41]:
-            reference_edge_of_stability(depth, x, y)
-    assert count.compiles == 0
-
-
-@pytest.mark.slow
-def test_checker_module_does_not_need_matplotlib():
-    import subprocess
-    import sys
-
-    code = ("import sys; import lesson_lib.exercises.depth_lr; "
-            "print('matplotlib' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
