@@ -12,7 +12,7 @@ in one page per front end (JupyterLab loads once), each run top to bottom, its
 kernel shut down when its test ends. Then every visible slider, dropdown, Play and
 button of every playground is used in turn, as a learner would, and after each
 a plot must show new pixels; then the first slider is dragged towards its
-farther end for a second (from inside the page, one mouse move per animation
+farther end for 0.6 s (from inside the page, one mouse move per animation
 frame): its handle must never jump back, and a plot must change whenever the
 drag crossed values. At the end: every live canvas is a whole opaque picture,
 no playground printed an error, and no figure is wider than its output area in
@@ -111,7 +111,7 @@ def test_every_control_of_every_playground_changes_a_plot(lesson, server, notebo
             page.wait_for_timeout(150)
             before = plot_hash(output)
             drag = drag_in_page(sliders[0], output.locator("canvas.lesson-live-canvas").first,
-                                seconds=1.0, back=False)
+                                seconds=0.6, back=False)
             if went_back(drag):
                 silent.append(f"playground {index}: the dragged slider jumped back: {drag['values']}")
             if drag["changes"] and not wait_for_plot_change(output, before, 10.0):
