@@ -275,3 +275,29 @@ def test_lesson_playgrounds_use_the_base_and_stay_short(module):
         for item in cls.body:
             if isinstance(item, ast.FunctionDef) and item.name == "__init__":
                 assert item.end_lineno - item.lineno + 1 <= 30, f"{cls.name}.__init__ is too long"
+
+
+def test_setup_notebook_reads_a_read_only_cache_without_a_warning_per_program(tmp_path, monkeypatch):
+    import os
+    import warnings
+
+    import jax
+
+    from lesson_lib.playground.base import setup_notebook
+
+    monkeypatch.setattr(warnings, "filters", list(warnings.filters))  # restored after the test
+    before = jax.config.jax_compilation_cache_dir
+    message = "Error writing persistent compilation cache entry for 'jit_f': PermissionError: denied"
+    try:
+        setup_notebook(str(tmp_path))  # writable: JAX's warning stays
+        with pytest.warns(UserWarning, match="Error writing persistent"):
+            warnings.warn(message)
+        writable = os.access
+        monkeypatch.setattr(os, "access", lambda path, mode: False if str(path) == str(tmp_path) else writable(path, mode))
+        assert setup_notebook(str(tmp_path)) == "inline"  # outside a notebook
+        assert jax.config.jax_compilation_cache_dir == str(tmp_path)
+        with warnings.catch_warnings(record=True) as shown:
+            warnings.warn(message)
+        assert not shown
+    finally:
+        jax.config.update("jax_compilation_cache_dir", before)

@@ -87,6 +87,7 @@ import contextlib
 import inspect
 import os
 import traceback
+import warnings
 from collections import OrderedDict
 
 import ipywidgets as widgets
@@ -123,12 +124,17 @@ def setup_notebook(cache_dir: str | None = None) -> str:
 
     The compilation cache lives in `cache_dir`, else `$LESSON_LIB_JAX_CACHE`,
     else `~/.cache/lesson_lib/jax`: a second opening of a lesson compiles
-    nothing. This is the only global setting it changes, and only when called.
+    nothing. A cache the student cannot write to (a hub's shared, read-only
+    copy) is still read; JAX's warning for each program it cannot add
+    ("Error writing persistent compilation cache entry") is then silenced.
+    These are the only global settings it changes, and only when called.
     """
     cache_dir = cache_dir or os.environ.get("LESSON_LIB_JAX_CACHE") or os.path.join(
         os.path.expanduser("~"), ".cache", "lesson_lib", "jax")
     jax.config.update("jax_compilation_cache_dir", cache_dir)
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0)
+    if os.path.isdir(cache_dir) and not os.access(cache_dir, os.W_OK):
+        warnings.filterwarnings("ignore", message="Error writing persistent compilation cache entry")
     from IPython import get_ipython
 
     shell = get_ipython()
