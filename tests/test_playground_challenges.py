@@ -127,7 +127,7 @@ def test_errors_are_shown_not_raised():
     (lambda: ConditionPlayground(steps=0), "steps"),
     (lambda: ClippingPlayground(threshold=-1.0), "threshold"),
     (lambda: SwarmPlayground(max_particles=1), "max_particles"),
-    (lambda: SwarmPlayground(seed=-1), "seed"),
+    (lambda: SwarmPlayground(key=0), "key"),
 ])
 def test_bad_arguments(make, name):
     with pytest.raises(ValueError, match=name):

@@ -198,15 +198,18 @@ class SwarmPlayground(Playground):
     run) and the best point so far; right: the best value so far per step,
     with the global minimum's value as a line. Changing a coefficient reruns
     the swarm (one compiled run of the largest size, the others masked).
+    `key` (keyword, default `jax.random.key(0)`) draws the swarm's start and its
+    random pulls; the same key gives the same swarm for every slider setting.
     """
 
-    def __init__(self, steps: int = 40, max_particles: int = 40, seed: int = 0,
-                 interval_ms: int = 150):
+    def __init__(self, steps: int = 40, max_particles: int = 40, interval_ms: int = 150, *,
+                 key=None):
         self.steps = _checks.int_in_range("steps", steps, 1)
         self.max_particles = _checks.int_in_range("max_particles", max_particles, 2)
-        self.seed = _checks.int_in_range("seed", seed, 0)
         _checks.int_in_range("interval_ms", interval_ms, 1)
-        self.key = jax.random.key(self.seed)
+        if key is not None:
+            _checks.prng_key("key", key)
+        self.key = jax.random.key(0) if key is None else key
         self.global_value = float(challenges.wells(jnp.asarray(challenges.WELL_CENTERS[4])))
         bounds = challenges.WELLS_BOUNDS
         controls = {
