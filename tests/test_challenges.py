@@ -67,6 +67,7 @@ def test_wells_has_five_minima_and_the_deepest_is_well_four():
         assert float(C.wells(jnp.asarray(m, jnp.float32))) == pytest.approx(wells_np(m), abs=1e-5)
 
 
+@pytest.mark.slow
 def test_descend_from_matches_a_numpy_loop_and_compiles_once():
     rng = np.random.default_rng(5)
     starts = rng.uniform(-4, 4, size=(6, 2)).astype(np.float32)

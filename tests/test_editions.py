@@ -76,6 +76,7 @@ def later_uses_of_solutions(nb) -> list[str]:
     return problems
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lesson", [p.name[:2] for p in LESSONS])
 def test_no_later_cell_needs_a_removed_solution(student, lesson):
     source, _ = student[lesson]

@@ -15,6 +15,7 @@ def correct(w, x, y):
     return narrow_grad(w, x, y)
 
 
+@pytest.mark.slow
 def test_reference_matches_numpy_formula():
     x, y = data.linear_regression_data(20, key=jax.random.key(3))
     for w in ([0.9], [1.5, -0.5, 2.0], [0.3, 0.0, 1.2], list(np.linspace(0.8, 1.1, 30))):
@@ -30,6 +31,7 @@ def test_correct_answers_pass():
     assert result.message.startswith("✅")
 
 
+@pytest.mark.slow
 def test_correct_answer_passes_on_other_data():
     x, y = data.linear_regression_data(30, slope=-1.0, key=jax.random.key(7))
     assert check_layer_gradients(correct, x, y).passed
@@ -54,6 +56,7 @@ def test_missing_factor_two_gets_hint():
     assert not result.passed and "factor 2" in result.message
 
 
+@pytest.mark.slow
 def test_dividing_by_the_weight_fails_only_at_the_zero_weight():
     def divide(w, x, y):
         w, x, y = (np.asarray(a, np.float64) for a in (w, x, y))

@@ -54,6 +54,7 @@ def numpy_best_lr(depth, x, y, threshold):
     return best
 
 
+@pytest.mark.slow
 def test_check_best_lr_accepts_the_right_answer(result, xy, threshold):
     answers = {depth: numpy_best_lr(depth, *xy, threshold) for depth in DEPTHS}
     assert all(lr is not None for lr in answers.values())  # the grid holds a converging lr per depth
@@ -101,6 +102,7 @@ def test_reference_edge_is_the_closed_form(xy):
         assert reference_edge_of_stability(depth, *xy) == pytest.approx(edge_formula(depth, sxx, p_star), rel=1e-5)
 
 
+@pytest.mark.slow
 def test_check_edge_of_stability(xy):
     x, y = xy
     assert check_edge_of_stability(edge_formula, x, y, depths=(1, 4)).passed

@@ -27,6 +27,7 @@ def test_reference_grad_matches_the_hand_derived_formula(data):
         )
 
 
+@pytest.mark.slow
 def test_reference_grad_by_centered_differences():
     x = np.array([0.5, -1.0, 2.0], dtype=np.float32)
     y = np.array([1.0, -2.5, 3.0], dtype=np.float32)

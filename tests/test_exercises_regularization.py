@@ -45,6 +45,7 @@ def test_the_library_and_a_numpy_version_pass():
     (lambda x, rate, *, key, train=True: x[:3], "shape"),
     (lambda x, rate, *, key, train=True: "dropout", "array"),
 ])
+@pytest.mark.slow
 def test_slips_get_a_friendly_hint(fn, words):
     result = check_dropout(fn)
     assert not result.passed

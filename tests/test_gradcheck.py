@@ -183,6 +183,7 @@ def test_check_gradient_default_grad_is_jax_grad(net):
     assert check_gradient(loss, p).verdict == "correct"
 
 
+@pytest.mark.slow
 def test_a_missing_term_is_wrong_only_where_it_is(net):
     loss, backward, p = net
     report = check_gradient(loss, p, grad_fn=lambda q: backward(q, "tanh"))

@@ -37,6 +37,7 @@ SCALED = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,g", SCALED)
 def test_scaled_schemes_match_their_formulas(name, g):
     fan_in, fan_out = SHAPE
@@ -58,6 +59,7 @@ def test_scaled_schemes_match_their_formulas(name, g):
         assert stats["max_abs"] > 4.0 * std
 
 
+@pytest.mark.slow
 def test_default_gains():
     fan_in, fan_out = SHAPE
     assert summary(init.xavier_normal()(KEY, SHAPE))["std"] == pytest.approx(
@@ -73,6 +75,7 @@ def test_std_helpers():
     assert init.he_std(50, gain=1.0) == pytest.approx(np.sqrt(1.0 / 50))
 
 
+@pytest.mark.slow
 def test_normal_and_uniform():
     stats = summary(init.normal(0.3)(KEY, SHAPE))
     assert stats["std"] == pytest.approx(0.3, rel=0.01)

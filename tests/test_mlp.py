@@ -29,6 +29,7 @@ def test_init_mlp_shapes_initializer_and_bias():
         np.testing.assert_array_equal(np.asarray(layer["b"]), -1.0)
 
 
+@pytest.mark.slow
 def test_init_mlp_default_is_glorot_and_layers_differ():
     params = mlp.init_mlp((400, 400, 400), key=jax.random.key(1))
     stds = [float(layer["w"].std()) for layer in params]
@@ -52,6 +53,7 @@ def test_forward_pass_matches_numpy(nonlinearity):
     np.testing.assert_allclose(np.asarray(record[-1]), out, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_forward_pass_without_rank_promotion():
     """The bias is broadcast explicitly: works under jax_numpy_rank_promotion='raise'."""
     params = mlp.init_mlp((3, 4, 1), key=jax.random.key(2))
@@ -67,6 +69,7 @@ def test_bad_arguments():
         mlp.init_mlp((3, 0, 2), key=jax.random.key(0))
 
 
+@pytest.mark.slow
 def test_bad_inputs_name_the_argument():
     import jax
     import jax.numpy as jnp

@@ -101,6 +101,7 @@ def test_sgd_matches_numpy_by_hand(digits, batch_size, l2):
     assert rec.diverged_at is None
 
 
+@pytest.mark.slow
 def test_batches_are_drawn_with_replacement_from_the_training_set():
     idx = np.stack([np.asarray(batch_indices(t, 50, 20, key=jax.random.key(0))) for t in range(200)])
     assert idx.min() == 0 and idx.max() == 49
@@ -166,6 +167,7 @@ def test_chunks_stream_the_same_record(digits):
         np.testing.assert_allclose(getattr(parts, field), getattr(whole, field), rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_new_rates_starts_and_l2_never_recompile(digits):
     kwargs = dict(data=(digits.x, digits.y), val=(digits.x_val, digits.y_val), every=5, chunk=10)
     train_monitored(tiny_params(), optim.make("sgd", learning_rate=0.1), 20, key=jax.random.key(0),

@@ -62,6 +62,7 @@ def test_init_narrow_rejects_bad_init(init):
 # ---------------------------------------------------------------- narrow_loss
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("w", [[0.9], [0.5, -1.5], [1.2, 0.7, -0.4, 1.1], [0.0, 2.0, 3.0]])
 def test_narrow_loss_and_gradient_match_numpy(w, xy):
     x, y = xy

@@ -124,6 +124,7 @@ def test_rprop_is_not_one_step_late():
     np.testing.assert_allclose(got, [-0.1, -0.12, -0.144], rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_rprop_step_sizes_are_clipped():
     got = library_updates("rprop", grads=np.ones((4, 1)), learning_rate=40.0)[:, 0]
     np.testing.assert_allclose(got, [-40.0, -48.0, -50.0, -50.0], rtol=1e-6)
@@ -148,6 +149,7 @@ def test_momentum_equals_the_syllabus_form_under_a_constant_rate():
     np.testing.assert_allclose(np.asarray(run.params), np.array(path), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_adam_first_step_is_lr_times_sign_with_bias_correction():
     got = library_updates("adam", grads=np.array([[3.0, -0.01]]), learning_rate=0.1)[0]
     np.testing.assert_allclose(got, [-0.1, 0.1], rtol=1e-5)
@@ -234,6 +236,7 @@ def test_every_optimizer_converges_on_the_bowl_and_the_narrow_net(name):
 
 @pytest.mark.parametrize("name,lr", [("momentum", 1e-3), ("nesterov", 1e-3), ("adam", 0.02),
                                      ("rprop", 0.01)])
+@pytest.mark.slow
 def test_momentum_and_adaptive_methods_reach_the_end_of_the_rosenbrock_valley(name, lr):
     run = train.optimize(landscapes.rosenbrock(), jnp.array([-1.2, 1.0]),
                          optim.make(name, learning_rate=lr), 2000)

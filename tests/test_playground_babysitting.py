@@ -35,6 +35,7 @@ def test_controls_are_a_log_learning_rate_a_log_init_scale_and_l2(playground):
     assert isinstance(l2, widgets.FloatSlider) and (l2.min, l2.max) == (0.0, 0.1)
 
 
+@pytest.mark.slow
 def test_the_run_is_the_library_run(playground, digits):
     pg = playground
     pg.controls["lr"].value = 0.05

@@ -48,6 +48,7 @@ def test_condition_controls_change_the_drawing(bowl):
     assert changes(bowl, lr=0.004)
 
 
+@pytest.mark.slow
 def test_condition_status_against_the_stability_limit(bowl):
     bowl.set(kappa=100.0, lr=0.019)
     assert "< 2/κ = 2.0e-02" in bowl.status.value and "first step raises the loss: no" in bowl.status.value
@@ -70,6 +71,7 @@ def test_clipping_controls_change_the_drawing(cliff):
     assert changes(cliff, lr=0.1)
 
 
+@pytest.mark.slow
 def test_clipping_bounds_the_longest_step(cliff):
     cliff.set(mode="norm", threshold=0.5, lr=0.3)
     assert cliff.longest_step == pytest.approx(0.15, abs=1e-4)
@@ -86,6 +88,7 @@ def test_swarm_controls_change_the_drawing(flock):
     assert changes(flock, step=3)
 
 
+@pytest.mark.slow
 def test_swarm_draws_only_the_active_particles(flock):
     flock.set(n_particles=4, step=2)
     assert len(flock.particles.get_xdata()) == 4

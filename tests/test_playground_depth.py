@@ -61,6 +61,7 @@ def test_slider_range_and_defaults(playground):
     assert playground.last_error is None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("depth", [1, 2, 10, 50])
 def test_draw_matches_numpy_reference(playground, xy, depth):
     playground.controls["depth"].value = depth
@@ -187,6 +188,7 @@ def test_status_line_refuses_bad_input(kwargs, name):
         status_line(args.pop("depth"), args.pop("hit"), **args)
 
 
+@pytest.mark.slow
 def test_figure_fits_the_screen(playground):
     assert playground.fig.get_size_inches()[0] <= MAX_WIDTH
     for ax in playground.fig.axes:

@@ -40,6 +40,7 @@ def test_controls(pg):
     assert pg.controls["formula"].options == ("centred", "one-sided")
 
 
+@pytest.mark.slow
 def test_one_sided_error_matches_taylor(pg):
     pg.controls["precision"].value = "float64"
     pg.controls["formula"].value = "one-sided"

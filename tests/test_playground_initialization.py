@@ -58,6 +58,7 @@ def test_playground_statistics_match_numpy(playground):
     assert len(pg.histograms[0].get_paths()) == 6
 
 
+@pytest.mark.slow
 def test_unit_weights_scale_to_the_library_schemes(playground):
     """The playground's gain-1 weights times the gain are the library's scheme at that gain."""
     for scheme, (factory, _) in SCHEMES.items():

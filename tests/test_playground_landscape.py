@@ -76,6 +76,7 @@ def test_trajectory_matches_a_hand_written_descent(pg, data):
     assert not pg.curve.marker.get_visible()
 
 
+@pytest.mark.slow
 def test_start_on_the_antidiagonal_slides_into_the_saddle(pg, data):
     # On w1 = -w2 the gradient keeps w1 = -w2, and the product (<0) only shrinks:
     # gradient descent ends on the saddle at the origin, with loss mean(y²).

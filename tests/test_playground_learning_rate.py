@@ -226,6 +226,7 @@ def test_the_first_control_is_a_log_learning_rate_slider(playground):
     assert (first.base ** first.min, first.base ** first.max) == pytest.approx((1e-4, 10.0))
 
 
+@pytest.mark.slow
 def test_playground_max_lr_is_two_over_the_curvature_of_the_minimum(playground, xy):
     a, b, c = moments64(*xy)
     assert playground.max_lr == pytest.approx(1 / (2 * b), rel=1e-5)  # λ_max = 4 mean(xy)
@@ -329,6 +330,7 @@ def test_playground_refuses_bad_data(x, y, message):
         LearningRatePlayground(x, y, steps=5, grid=3)
 
 
+@pytest.mark.slow
 def test_playground_figure_fits_the_output_area(playground):
     width, height = playground.fig.get_size_inches()
     assert width <= MAX_WIDTH and height <= 5

@@ -38,6 +38,7 @@ def test_race_draws_the_trajectories_of_the_library(race):
     assert race.last_error is None
 
 
+@pytest.mark.slow
 def test_play_slices_without_recomputing(race, monkeypatch):
     race.controls["step"].value = 120
     calls = []
@@ -71,6 +72,7 @@ def test_no_recompilation_on_any_control(race):
     assert race.last_error is None
 
 
+@pytest.mark.slow
 def test_saddle_adaptive_methods_escape_first(race):
     race.controls["landscape"].value = "saddle θ₁² − θ₂²"
     finish = race.steps_to_finish()
@@ -144,6 +146,7 @@ def batches():
     return pg
 
 
+@pytest.mark.slow
 def test_full_batch_mean_is_gradient_descent(batches):
     path, batch, full, diverged = batches.run(32, "mean", 0.1)
     reference = gradient_descent(courses.full_line_fit_loss, batches.start, 0.1, 60,

@@ -37,6 +37,7 @@ def test_slider_fits_match_sklearn_at_its_strength(pg):
     assert pg.status.value.startswith("λ = 0.1: nonzero coefficients L1 ")
 
 
+@pytest.mark.slow
 def test_slider_moves_the_artists_and_nothing_recompiles(pg):
     control = pg.controls["strength"]
     control.value = 0.01

@@ -41,6 +41,7 @@ def test_sweeping_every_control_of_every_schedule_never_compiles(playground):
     assert count.compiles == 0, count
 
 
+@pytest.mark.slow
 def test_curves_are_the_library_schedules(playground):
     c = playground.controls
     c["schedule"].value = "cyclical"

@@ -45,6 +45,7 @@ def test_budget_curves_match_searches_rerun_here(budget):
         assert np.all(np.diff(budget.curves[m]) <= 0)  # more budget never finds worse
 
 
+@pytest.mark.slow
 def test_budget_slider_moves_points_and_status(budget):
     control = budget.controls["budget"]
     assert isinstance(control, widgets.IntSlider) and (control.min, control.max) == (1, 12)
@@ -81,6 +82,7 @@ def test_bayes_view_matches_gp_posterior(bayes):
     np.testing.assert_allclose(bayes.eis[k - 2], ei, rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.slow
 def test_bayes_step_control_and_status(bayes):
     step = bayes.controls["step"]
     assert isinstance(step, widgets.IntSlider) and (step.min, step.max) == (2, 8)

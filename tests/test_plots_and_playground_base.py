@@ -88,6 +88,7 @@ def test_playground_calls_compute_and_draw_with_every_control_and_updates_status
     assert pg.line.get_animated() and pg.line in pg.canvas.artists
 
 
+@pytest.mark.slow
 def test_every_control_is_linked_to_the_canvas_so_the_page_sends_moves_directly():
     pg = _Squares()
     assert pg.canvas.linked == list(pg.controls.values())

@@ -29,6 +29,7 @@ def numpy_batch_norm(x, gamma, beta, mean, var, momentum, eps):
 # --- dropout -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_dropout_statistics_match_pytorch():
     rate = float(TORCH["dropout_rate"])
     y = np.asarray(regularize.dropout(jnp.ones((1000, 1000)), rate, key=jax.random.key(0)))

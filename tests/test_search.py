@@ -85,6 +85,7 @@ def test_grid_counts_per_axis_and_log_spacing():
     assert {p["m"] for p in r.points} == {0.5}
 
 
+@pytest.mark.slow
 def test_random_search_on_a_log_axis_fills_every_decade_equally():
     r = random_search(lambda p: 0.0, {"lr": (1e-4, 1.0, "log")}, 4000, key=jax.random.key(1))
     lrs = np.array([p["lr"] for p in r.points])
@@ -144,6 +145,7 @@ def test_bad_counts_and_objectives_are_refused():
 # --- the surrogate ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("n, d, ell", [(1, 1, 0.2), (5, 1, 0.15), (9, 2, 0.3), (20, 3, 0.5)])
 def test_gp_posterior_matches_a_float64_reference(n, d, ell):
     rng = np.random.default_rng(n)
@@ -213,6 +215,7 @@ def test_bayes_beats_random_on_average_at_equal_budget():
     assert np.mean(bayes) < 0.5 * np.mean(rand)
 
 
+@pytest.mark.slow
 def test_bayes_opt_survives_failures_and_lcb_works():
     r = bayes_opt(search.lr_l2_standin, {"lr": (1e-5, 10.0, "log"), "l2": (1e-7, 1e-1, "log")}, 15,
                   key=jax.random.key(2), acquisition="lcb")
@@ -286,6 +289,7 @@ def test_ridge_cv_errors_refuse_bad_input():
         ridge_cv_errors(f, y, [1.0], [(np.arange(3), np.arange(2))])
 
 
+@pytest.mark.slow
 def test_random_features_are_bounded_and_keyed():
     x = np.random.default_rng(0).normal(size=(5, 64))
     a = np.asarray(search.random_features(x, 32, key=jax.random.key(0)))

@@ -8,6 +8,7 @@ from lesson_lib import search
 from lesson_lib.search_studies import budget_curves, seed_centers, surrogate_steps
 
 
+@pytest.mark.slow
 def test_grid_budget_curve_is_the_best_of_the_largest_square_grid():
     curves = budget_curves(seeds=2, max_budget=10, key=jax.random.key(0))
     for budget in range(1, 11):

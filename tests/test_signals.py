@@ -41,6 +41,7 @@ def small_net():
     return weights, x, r
 
 
+@pytest.mark.slow
 def test_stacked_weights_are_independent_draws_of_the_scheme():
     w = np.asarray(stacked_weights(init.he_normal(), 4, 300, key=jax.random.key(0)), float)
     assert w.shape == (4, 300, 300)
@@ -136,6 +137,7 @@ def test_dynamic_isometry_orthogonal_versus_gaussian():
     assert float(jacobian_singular_values(gauss, x, depth=1)[0]) == pytest.approx(2.0, rel=0.15)
 
 
+@pytest.mark.slow
 def test_propagate_never_recompiles_over_depth_and_nonlinearity(small_net):
     weights, x, r = small_net
     scaled = 1.5 * weights
@@ -154,6 +156,7 @@ def numpy_layer_histograms(values, limit, bins):
                      for v in values])
 
 
+@pytest.mark.slow
 def test_layer_histograms_match_numpy():
     values = 1.7 * jax.random.normal(jax.random.key(5), (4, 30, 7))
     values = values.at[0, 0, 0].set(jnp.inf).at[1, 0, 0].set(-50.0)  # far outside: the edge bins
@@ -163,6 +166,7 @@ def test_layer_histograms_match_numpy():
         assert counts.sum(axis=1).tolist() == [210] * 4
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("nonlinearity, depth", [("tanh", 6), ("relu", 3)])
 def test_layer_summaries_match_numpy(small_net, nonlinearity, depth):
     weights, x, r = small_net

@@ -57,6 +57,7 @@ def test_matches_numpy_with_the_same_draws(inertia, c1, c2, active):
     assert run.best_value == pytest.approx(float(bests[-1]), abs=1e-5)
 
 
+@pytest.mark.slow
 def test_inactive_particles_neither_move_nor_count():
     run = particle_swarm(bumpy, BOUNDS, n_particles=10, steps=5, key=jax.random.key(0), active=3)
     positions = np.asarray(run.positions)
@@ -75,12 +76,14 @@ def test_shapes_bounds_and_monotone_best():
     assert "particles=7" in repr(run)
 
 
+@pytest.mark.slow
 def test_finds_the_minimum_of_a_bowl():
     run = particle_swarm(lambda x: jnp.sum((x - 1.0) ** 2), [(-5, 5)] * 2, n_particles=20, steps=60,
                          key=jax.random.key(0))
     np.testing.assert_allclose(run.best_point, [1.0, 1.0], atol=1e-3)
 
 
+@pytest.mark.slow
 def test_one_compilation_per_swarm_shape():
     particle_swarm(bumpy, BOUNDS, n_particles=9, steps=6, key=jax.random.key(0))
     with count_compilations() as count:
