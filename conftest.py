@@ -7,6 +7,9 @@ machine would, so an output that passes here holds on other CPUs, not only on
 the one that wrote it. The unit tests of the same run keep this machine's
 instruction set. The kernel spec lives in a temporary folder put first on
 `JUPYTER_PATH` for the run; nothing is installed.
+
+Every test and doctest ends with pyplot's figures closed, so that no test sees (or is warned
+about) the figures of the tests before it.
 """
 
 import json
@@ -15,6 +18,8 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+
+import pytest
 
 OTHER_ISA_KERNEL = "lesson-lib-other-isa"
 OTHER_ISA_FLAGS = "--xla_cpu_max_isa=SSE4_2"
@@ -40,3 +45,11 @@ def pytest_unconfigure(config):
     folder = getattr(config, "_lesson_lib_kernels", None)
     if folder is not None:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _close_pyplot_figures():
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")  # only where a test used it
+    if pyplot is not None:
+        pyplot.close("all")
