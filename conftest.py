@@ -22,20 +22,24 @@ from pathlib import Path
 import pytest
 
 OTHER_ISA_KERNEL = "lesson-lib-other-isa"
-OTHER_ISA_FLAGS = "--xla_cpu_max_isa=SSE4_2"
 
 
 def pytest_configure(config):
     if getattr(config.option, "nbval_kernel_name", None) != OTHER_ISA_KERNEL:
         return
+    # The flags are the Makefile's (OTHER_ISA_FLAGS), the one place they are written.
+    flags = os.environ.get("LESSON_LIB_OTHER_ISA_FLAGS")
+    if not flags:
+        raise pytest.UsageError(f"--nbval-kernel-name {OTHER_ISA_KERNEL} needs LESSON_LIB_OTHER_ISA_FLAGS "
+                                "(the XLA flags of that kernel); `make test` sets it")
     folder = Path(tempfile.mkdtemp(prefix="lesson-lib-kernels-"))
     spec = folder / "kernels" / OTHER_ISA_KERNEL
     spec.mkdir(parents=True)
     spec.joinpath("kernel.json").write_text(json.dumps({
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (XLA for SSE4.2)",
+        "display_name": f"Python 3 (XLA_FLAGS={flags})",
         "language": "python",
-        "env": {"XLA_FLAGS": OTHER_ISA_FLAGS},  # added to the environment the kernel inherits
+        "env": {"XLA_FLAGS": flags},  # added to the environment the kernel inherits
     }))
     os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(folder), os.environ.get("JUPYTER_PATH")]))
     config._lesson_lib_kernels = folder
