@@ -52,12 +52,6 @@ def _levels(kappa, values=(0.02, 0.1, 0.3, 1.0, 2.0)):
     return np.array(xs), np.array(ys)
 
 
-def _clipped_to(ax, x, y) -> np.ndarray:
-    """A clicked point `(x, y)`, moved inside the axes' limits: a float32 start."""
-    return np.array([np.clip(x, *sorted(ax.get_xlim())), np.clip(y, *sorted(ax.get_ylim()))],
-                    dtype=np.float32)
-
-
 def _finite(path, losses, diverged_at, lim):
     end = len(losses) if diverged_at is None else int(diverged_at)
     return np.clip(path[:end], -lim, lim), np.asarray(losses[:end], dtype=float)
@@ -100,7 +94,7 @@ class ConditionPlayground(Playground):
     def clicked(self, ax, x, y):
         """A click on the map: the path starts there (for every κ, until the next click)."""
         if ax is self.ax_map:
-            self.clicked_start = _clipped_to(ax, x, y)
+            self.clicked_start = np.array([x, y], dtype=np.float32)  # clicks land inside the axes
             self.clear_cache()
 
     def compute(self, kappa, lr):
@@ -168,7 +162,7 @@ class ClippingPlayground(Playground):
     def clicked(self, ax, x, y):
         """A click on the map: the path starts there."""
         if ax is self.ax_map:
-            self.start = jnp.asarray(_clipped_to(ax, x, y))
+            self.start = jnp.array([x, y], dtype=jnp.float32)
             self.clear_cache()
 
     def compute(self, threshold, mode, lr):
