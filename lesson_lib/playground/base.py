@@ -48,10 +48,7 @@ and `draw` to depend on the control values only (plus state that a click or a
 button changes: any frame not caused by a slider makes the browser forget the
 frames sent ahead) and `changed` not to react to a slider; a playground that
 breaks this sets `prefetch = False`. A neighbour whose `draw` calls
-`invalidate` (a new background) is not sent ahead. Drawing ahead stops after
-`prefetch_budget_s` of kernel time per move, and is skipped after an update
-slower than `prefetch_slowest_s` (a training run per move: a move arriving
-meanwhile would wait for one more).
+`invalidate` (a new background) is not sent ahead.
 
 Optional hooks and tools:
   `changed(name, value)`: called when control `name` changes, before the
@@ -104,7 +101,6 @@ import contextlib
 import inspect
 import math
 import os
-import time
 import traceback
 import warnings
 from collections import OrderedDict
@@ -331,12 +327,6 @@ class Playground(metaclass=_DrawsAfterInit):
     prefetch_ahead = 4
     """How many steps further are drawn ahead in the direction the last slider moved (a drag)."""
 
-    prefetch_budget_s = 0.5
-    """Kernel seconds spent drawing ahead after one move, at most (the slider in hand comes first)."""
-
-    prefetch_slowest_s = 0.1
-    """No drawing ahead after an update slower than this: a move meanwhile would wait as long."""
-
     def __init__(self, controls=None, *more, artists=(), fig=None, figsize=(MAX_WIDTH, 3.5),
                  layout="constrained"):
         if isinstance(controls, Figure):  # the older order: (fig, controls, artists)
@@ -475,15 +465,13 @@ class Playground(metaclass=_DrawsAfterInit):
         values = self.values
         self._prefetch_round += 1
         self._shown = None
-        start = time.perf_counter()
         result = None if self._pure_draw else self._computed(values)
         status = self._draw(result, values)
         if status is not None:
             self.status.value = status
         self.show()
         self._shown = (values, result)
-        if time.perf_counter() - start <= self.prefetch_slowest_s:
-            self._schedule_prefetch()
+        self._schedule_prefetch()
 
     @property
     def _pure_draw(self) -> bool:
@@ -518,15 +506,12 @@ class Playground(metaclass=_DrawsAfterInit):
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no event loop (a plain script): nothing to prefetch for
             return
-        plan, round_, spent = self._prefetch_plan(), self._prefetch_round, [0.0]
+        plan, round_ = self._prefetch_plan(), self._prefetch_round
 
         def next_one():
             # One neighbour per turn of the event loop: a slider's message waits at most one.
-            if (plan and round_ == self._prefetch_round and not (self._busy or self._held)
-                    and spent[0] < self.prefetch_budget_s):
-                start = time.perf_counter()
+            if plan and round_ == self._prefetch_round and not (self._busy or self._held):
                 self.prefetch_one(*plan.pop(0))
-                spent[0] += time.perf_counter() - start
                 loop.call_later(0.001, next_one)
 
         loop.call_later(0.001, next_one)
