@@ -2,7 +2,10 @@
 
 Each `benchmarks/bench_*.py` exposes `run() -> str`, a Markdown section.
 `python -m benchmarks [name ...]` runs only the named modules and prints their
-sections without rewriting BENCHMARKS.md (useful while working on one).
+sections without rewriting BENCHMARKS.md (useful while working on one);
+`python -m benchmarks --update name ...` also puts their new sections in place
+of the old ones in BENCHMARKS.md (matched by their first heading) and adds the
+date of that run to the header, leaving the other sections as they were.
 """
 
 import importlib
@@ -47,12 +50,39 @@ def main(names):
         print(section, flush=True)
         print(f"({name} took {time.perf_counter() - start:.0f} s)\n", file=sys.stderr, flush=True)
         sections.append(section)
-    if not names:
-        extra = ROOT / "benchmarks" / "gpu.md"
-        gpu = "\n" + extra.read_text() if extra.exists() else ""
-        (ROOT / "BENCHMARKS.md").write_text(header() + "\n" + "\n".join(sections) + gpu)
-        print("wrote BENCHMARKS.md")
+    return sections
+
+
+def replace_sections(text: str, sections: list[str], date: str) -> str:
+    """`text` (BENCHMARKS.md) with each section put in place of the one with the same first heading."""
+    for section in sections:
+        heading = section.lstrip().splitlines()[0]
+        start = text.find(heading + "\n")
+        if start < 0:
+            raise SystemExit(f"no section {heading!r} in BENCHMARKS.md to update: run make bench")
+        end = text.find("\n## ", start + len(heading))
+        text = text[:start] + section.strip() + "\n" + (text[end:] if end >= 0 else "")
+        note = f"- re-measured on {date}: {heading.removeprefix('## ')}\n"
+        text = text.replace("\n\n## ", "\n" + note + "\n## ", 1) if note not in text else text
+    return text
+
+
+def write_all(sections) -> None:
+    """BENCHMARKS.md: the header, every section, and the GPU figures kept in benchmarks/gpu.md."""
+    extra = ROOT / "benchmarks" / "gpu.md"
+    gpu = "\n" + extra.read_text() if extra.exists() else ""
+    (ROOT / "BENCHMARKS.md").write_text(header() + "\n" + "\n".join(sections) + gpu)
+    print("wrote BENCHMARKS.md")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    arguments = sys.argv[1:]
+    if arguments[:1] == ["--update"]:
+        new = main(arguments[1:])
+        path = ROOT / "BENCHMARKS.md"
+        path.write_text(replace_sections(path.read_text(), new, time.strftime("%Y-%m-%d")))
+        print("updated BENCHMARKS.md")
+    else:
+        sections = main(arguments)
+        if not arguments:
+            write_all(sections)

@@ -117,14 +117,29 @@ def _with_preview_link(notebook: Path, folder: Path) -> Path:
     return copy
 
 
+NO_ANSWER_MS = 15_000
+
+
 def _press_latencies(page, handle, canvas, presses: int = PRESSES) -> list[float]:
+    """Key press → new pixels in ms, per press; a press with no new pixels in 15 s counts as 15 000
+    (and is reported on stderr with the slider's values, so one such press cannot void a run)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     latencies = []
     handle.focus()
     for _ in range(presses):
         page.wait_for_timeout(250)
         canvas.evaluate(ARM_JS)
-        handle.press(key_with_room(handle, page_keys=True))
-        page.wait_for_function("() => window.__pixelsAt !== null", timeout=15_000)
+        before = handle.get_attribute("aria-valuenow")
+        key = key_with_room(handle, page_keys=True)
+        handle.press(key)
+        try:
+            page.wait_for_function("() => window.__pixelsAt !== null", timeout=NO_ANSWER_MS)
+        except PlaywrightTimeout:
+            print(f"no new pixels after {key}: slider {before} -> {handle.get_attribute('aria-valuenow')} "
+                  f"({page.url})", file=sys.stderr, flush=True)
+            latencies.append(float(NO_ANSWER_MS))
+            continue
         latencies.append(float(page.evaluate("() => window.__pixelsAt - window.__keyAt")))
     return latencies
 
@@ -167,6 +182,7 @@ def measure_notebook(context, url: str, notebook: str, presses: int = PRESSES) -
         drag = _drag(page, handle, canvas)
         rows.append({"notebook": notebook, "playground": index, "slider": label,
                      "median_ms": statistics.median(latencies), "max_ms": max(latencies),
+                     "unanswered": latencies.count(float(NO_ANSWER_MS)),
                      "fps": drag["fps"], "values_per_s": drag["values"], "moves_per_s": drag["moves"],
                      "ready_s": ready_s})
     page.close()
@@ -246,6 +262,10 @@ def run(notebooks: list[str] | None = None, ratios=(1, 2), *, preview_link: bool
                      "with an empty JAX compilation cache → second open): "
                      + ", ".join(f"{n[:2]} {cold[n]:.0f} → {warm[n]:.0f} s" for n in sorted(cold)
                                  if n not in TOYS) + ".\n")
+    silent = [f"{_name(r['notebook'])} {r['playground']} ({r['unanswered']})" for r in every if r["unanswered"]]
+    if silent:
+        lines.append(f"- Key presses with no new pixels within {NO_ANSWER_MS // 1000} s (counted as "
+                     f"{NO_ANSWER_MS} ms): " + ", ".join(silent) + ".\n")
     moves = min(r["moves_per_s"] for r in every)
     lines.append(f"- The page made at least {moves:.0f} mouse moves a second during every drag"
                  + (" (below 50: the page itself was starved, so the drag figures are too low)"

@@ -274,6 +274,24 @@ def test_a_linked_message_older_than_one_applied_is_dropped_and_answered():
     assert seen == [0.6, 0.7, 0.2]
 
 
+def test_a_linked_message_sent_before_the_page_heard_of_the_kernels_own_move_is_dropped():
+    # Run All: a cell sets the slider while the page's first value is still on its way; that
+    # late value must not undo the cell (the page shows the cell's value once it hears of it).
+    canvas, slider, dropdown, seen, sent = _linked()
+    _open_view(canvas)
+    heard = canvas._kernel_moves
+    _set(canvas, 1, (0, 0.6))
+    assert canvas._kernel_moves == heard, "the link's own moves are not the kernel's"
+    slider.value = 0.3  # code in a cell
+    assert canvas._kernel_moves == heard + 1
+    canvas._on_message(canvas, {"type": "set", "seq": 2, "changes": [[0, 0.61]], "heard": heard}, [])
+    assert slider.value == 0.3 and seen == [0.6, 0.3] and sent[-1][0] == {"type": "ack", "seq": 2}
+    canvas._on_message(canvas, {"type": "set", "seq": 3, "changes": [[0, 0.65]], "heard": heard + 1}, [])
+    assert slider.value == 0.65
+    _own_message(slider, 0.66)  # the slider's own sync is the page's too: not the kernel's move
+    assert canvas._kernel_moves == heard + 1
+
+
 def _own_message(slider, value):
     """The slider's own ipywidgets update, as its comm delivers it."""
     slider.comm.handle_msg({"content": {"data": {"method": "update", "state": {"value": value},

@@ -37,6 +37,22 @@ the statements in `__init__` is free); shows the moving artists in the browser
 exception of an update under the plot, in `errors`, and keeps it in
 `last_error` (the next good update clears it); ignores re-entrant updates.
 
+Prefetching: after each update shown in a browser, while the kernel is idle,
+the base draws the frames one slider step (an arrow key) and five steps (a
+page key) away, and a few steps further in the direction the last slider
+moved (a drag), and sends them ahead (`LiveCanvas.send_prefetched`); the
+browser paints such a frame the moment the slider reaches its value, without
+waiting for the kernel, whose own frame follows. The moving artists, the
+status line and `compute`'s cache are left as they were. This needs `compute`
+and `draw` to depend on the control values only (plus state that a click or a
+button changes: any frame not caused by a slider makes the browser forget the
+frames sent ahead) and `changed` not to react to a slider; a playground that
+breaks this sets `prefetch = False`. A neighbour whose `draw` calls
+`invalidate` (a new background) is not sent ahead. Drawing ahead stops after
+`prefetch_budget_s` of kernel time per move, and is skipped after an update
+slower than `prefetch_slowest_s` (a training run per move: a move arriving
+meanwhile would wait for one more).
+
 Optional hooks and tools:
   `changed(name, value)`: called when control `name` changes, before the
     update (e.g. a new scheme resets the gain with `self.set(gain=...)`, or a
@@ -82,10 +98,13 @@ Example (a complete playground):
   'a = -0.5: y(1) = -0.5'
 """
 
+import asyncio
 import base64
 import contextlib
 import inspect
+import math
 import os
+import time
 import traceback
 import warnings
 from collections import OrderedDict
@@ -233,6 +252,39 @@ def two_keys(key=None) -> tuple:
     return first, second
 
 
+_SLIDERS = (widgets.FloatSlider, widgets.IntSlider, widgets.FloatLogSlider, widgets.Play)
+"""Controls on a grid of steps, whose neighbouring values are drawn ahead (a Play scrubs a slider)."""
+
+
+def slider_step(control, steps: int):
+    """The value `steps` steps from `control`'s value on its grid, as the browser sets it; None past its ends.
+
+    The grid is `min + k·step` (for a log slider, of the exponent: `base^(min + k·step)`).
+
+    Example:
+      >>> slider_step(widgets.FloatSlider(value=0.3, min=0.0, max=1.0, step=0.1), 5)
+      0.8
+      >>> slider_step(widgets.FloatLogSlider(value=0.01, min=-4, max=0, step=0.5), -2) == 10 ** -3
+      True
+      >>> slider_step(widgets.IntSlider(value=9, min=0, max=10), 2) is None
+      True
+    """
+    low, high, step = control.min, control.max, control.step
+    if not step:
+        return None
+    position = math.log(control.value, control.base) if isinstance(control, widgets.FloatLogSlider) \
+        else control.value
+    k = round((position - low) / step) + int(steps)
+    position = low + k * step
+    if position < low - 1e-9 * step or position > high + 1e-9 * step:
+        return None
+    if isinstance(control, widgets.FloatLogSlider):
+        return float(control.base ** position)
+    if isinstance(control, (widgets.IntSlider, widgets.Play)):
+        return int(position)
+    return float(round(position, 12))
+
+
 class _DrawsAfterInit(type):
     """Start a playground (first compute and draw) once its whole constructor chain has run."""
 
@@ -267,8 +319,23 @@ class Playground(metaclass=_DrawsAfterInit):
       last_error: the exception of the last failed update, None after a good one.
     """
 
-    cache_size = 8
+    cache_size = 32
     """How many `compute` results are kept (least recently used ones go first)."""
+
+    prefetch = True
+    """Send the frames of neighbouring slider values ahead to the browser (see the module docstring)."""
+
+    prefetch_steps = (1, -1, 5, -5)
+    """The slider steps drawn ahead of every slider: the arrow keys and the page keys."""
+
+    prefetch_ahead = 4
+    """How many steps further are drawn ahead in the direction the last slider moved (a drag)."""
+
+    prefetch_budget_s = 0.5
+    """Kernel seconds spent drawing ahead after one move, at most (the slider in hand comes first)."""
+
+    prefetch_slowest_s = 0.1
+    """No drawing ahead after an update slower than this: a move meanwhile would wait as long."""
 
     def __init__(self, controls=None, *more, artists=(), fig=None, figsize=(MAX_WIDTH, 3.5),
                  layout="constrained"):
@@ -289,6 +356,9 @@ class Playground(metaclass=_DrawsAfterInit):
         self._reacting = False  # `changed` is running
         self._stale = False  # the static part must be re-rendered
         self._cache = OrderedDict()
+        self._shown = None  # (values, result) of the frame on show: what prefetching returns to
+        self._last_move = None  # (name, +1 or -1): the slider that moved last, and which way
+        self._prefetch_round = 0  # a new update cancels the prefetching of the one before
         self.add_controls(controls or {})
         self.moving(*artists)
         self.canvas.on_click(self._on_click)
@@ -403,13 +473,90 @@ class Playground(metaclass=_DrawsAfterInit):
     # --- the machinery ----------------------------------------------------------------------
     def _update(self):
         values = self.values
-        if type(self).compute is Playground.compute:
-            status = self.draw(**values)
-        else:
-            status = self.draw(self._computed(values), **values)
+        self._prefetch_round += 1
+        self._shown = None
+        start = time.perf_counter()
+        result = None if self._pure_draw else self._computed(values)
+        status = self._draw(result, values)
         if status is not None:
             self.status.value = status
         self.show()
+        self._shown = (values, result)
+        if time.perf_counter() - start <= self.prefetch_slowest_s:
+            self._schedule_prefetch()
+
+    @property
+    def _pure_draw(self) -> bool:
+        return type(self).compute is Playground.compute
+
+    def _draw(self, result, values):
+        return self.draw(**values) if self._pure_draw else self.draw(result, **values)
+
+    # --- prefetching: the frames of neighbouring slider values, sent ahead ------------------
+    def _prefetch_plan(self) -> list:
+        """`[(name, value)]`: the slider values to draw ahead, the likeliest next one first."""
+        sliders = {name: control for name, control in self.controls.items()
+                   if isinstance(control, _SLIDERS) and control.layout.display != "none"}
+        plan = []
+        if self._last_move and self._last_move[0] in sliders:  # the slider in hand first
+            name, way = self._last_move
+            plan += [(name, way * n) for n in range(1, self.prefetch_ahead + 2)]
+            plan += [(name, n) for n in self.prefetch_steps]
+        plan += [(name, n) for n in self.prefetch_steps for name in sliders]
+        values, seen = [], set()
+        for name, steps in plan:
+            value = slider_step(sliders[name], steps)
+            if value is not None and (name, value) not in seen:
+                seen.add((name, value))
+                values.append((name, value))
+        return values
+
+    def _schedule_prefetch(self) -> None:
+        if not (self.prefetch and self.canvas.live and self.canvas.linked and self._shown):
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop (a plain script): nothing to prefetch for
+            return
+        plan, round_, spent = self._prefetch_plan(), self._prefetch_round, [0.0]
+
+        def next_one():
+            # One neighbour per turn of the event loop: a slider's message waits at most one.
+            if (plan and round_ == self._prefetch_round and not (self._busy or self._held)
+                    and spent[0] < self.prefetch_budget_s):
+                start = time.perf_counter()
+                self.prefetch_one(*plan.pop(0))
+                spent[0] += time.perf_counter() - start
+                loop.call_later(0.001, next_one)
+
+        loop.call_later(0.001, next_one)
+
+    def prefetch_one(self, name: str, value) -> bool:
+        """Draw the frame for control `name` at `value` and send it ahead; returns whether it was sent.
+
+        The moving artists are then drawn back as they were; nothing is shown,
+        the status line is left alone. Not sent: an error (the real move will
+        show it) or a frame that needs a new background.
+        """
+        if self._shown is None or self.last_error is not None:
+            return False
+        shown_values, shown_result = self._shown
+        values = {**shown_values, name: value}
+        stale, sent = self._stale, False
+        self._busy = True  # a control set meanwhile waits
+        try:
+            result = None if self._pure_draw else self._computed(values)
+            self._draw(result, values)
+            if self._stale == stale:
+                sent = self.canvas.send_prefetched({self.controls[name]: value})
+        except Exception:  # the real move to this value shows it
+            sent = False
+        finally:
+            try:
+                self._draw(shown_result, shown_values)
+            finally:
+                self._stale, self._busy = stale, False
+        return sent
 
     def _computed(self, values):
         """`compute`'s result for these values, from the cache when it has it."""
@@ -452,6 +599,10 @@ class Playground(metaclass=_DrawsAfterInit):
             self._pending = True
             return
         name = next((n for n, c in self.controls.items() if c is change["owner"]), None)
+        try:
+            self._last_move = (name, 1 if change["new"] > change["old"] else -1)
+        except TypeError:  # not numbers (a dropdown)
+            self._last_move = None
         with self.hold():
             self._pending = True
             if type(self).changed is not Playground.changed:

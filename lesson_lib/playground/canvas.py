@@ -18,9 +18,23 @@ a frame. The slider's own message then carries a value the kernel already has
 (a no-op). Messages on one websocket arrive in the order they were sent and
 each carries the browser's value at sending time, and the kernel drops a
 linked message older than one it applied (ipykernel 7 may run a comm message's
-handler before an earlier one's), so values never go backwards; the kernel
+handler before an earlier one's), so values never go backwards, and one sent
+before the page heard of the kernel's own latest move of a linked control (a
+cell setting a slider while the page's value was on its way), so code in a
+cell is never undone by a late message; the kernel
 never echoes a linked value back, so a late answer cannot pull a slider the
 student is still dragging.
+
+Frames sent ahead: `send_prefetched` sends the artists' current state as the
+frame for given values of the linked controls (a playground draws its
+sliders' neighbouring values while the kernel is idle). The browser keeps such
+frames by the controls' positions on their grids and paints one the moment
+the controls reach it, in the same animation frame as the key press, before
+the kernel's answer. Every frame names the linked values it was drawn for
+and an epoch; a frame that no linked message caused (a click, a button, code
+in a cell) starts a new epoch, and the browser forgets the frames of older
+ones, so a frame sent ahead is never shown once the state it was drawn from
+has changed.
 
 The widget is an anywidget, so it runs wherever anywidget does: JupyterLab,
 Notebook 7, Voilà, VS Code and Colab. Without a front end (tests, benchmarks,
@@ -74,12 +88,16 @@ class LiveCanvas(anywidget.AnyWidget):
       frames: how many frames were sent to the browser (a counter for tests).
       linked: the controls whose browser-side changes reach the kernel directly
         (see `link`); `linked_updates` counts the values that came that way.
+      prefetched: how many frames were sent ahead (`send_prefetched`).
     """
 
     _esm = Path(__file__).with_name("live_canvas.js")
     _css = ".lesson-live-canvas { display: block; max-width: 100%; height: auto; }"
     # [{"model": widget, "name": "value" or "index"}]: the browser watches `name` of each model.
     _links = traitlets.List(traitlets.Dict()).tag(sync=True, **widgets.widget_serialization)
+    # How often the kernel itself moved a linked control (code in a cell, a click): a linked
+    # message sent before the page heard of the latest such move is stale and dropped.
+    _kernel_moves = traitlets.Int(0).tag(sync=True)
 
     def __init__(self, fig, artists=()):
         super().__init__()
@@ -95,7 +113,11 @@ class LiveCanvas(anywidget.AnyWidget):
         self._answered = None  # the last linked message a frame acknowledged
         self._newest = 0  # the newest linked message applied (an older one arriving later is stale)
         self._linked_live = set()  # the linked controls whose values the link has delivered
+        self._linking = False  # a linked message is being applied
+        self._from_browser = False  # a linked control's own ipywidgets message is being applied
+        self._epoch = 0  # bumped by every frame that no linked message caused
         self.linked_updates = 0
+        self.prefetched = 0
         self.on_msg(self._on_message)
 
     @property
@@ -133,9 +155,11 @@ class LiveCanvas(anywidget.AnyWidget):
             if name is not None and all(link["model"] is not control for link in links):
                 links.append({"model": control, "name": name})
         for link in self._links:  # unlinked: the control's own messages apply again
+            link["model"].unobserve(self._on_control_moved, names=link["name"])
             if link["model"].comm is not None:
                 link["model"].comm.on_msg(link["model"]._handle_msg)
         for link in links:
+            link["model"].observe(self._on_control_moved, names=link["name"])
             if link["model"].comm is not None:
                 link["model"].comm.on_msg(self._own_message_handler(link["model"], link["name"]))
         self._links, self._linked_live = links, set()
@@ -154,8 +178,17 @@ class LiveCanvas(anywidget.AnyWidget):
             if control in self._linked_live and data.get("method") == "update" and name in (state or {}):
                 state = {key: value for key, value in state.items() if key != name}
                 msg = {**msg, "content": {**msg["content"], "data": {**data, "state": state}}}
-            control._handle_msg(msg)
+            self._from_browser = True
+            try:
+                control._handle_msg(msg)
+            finally:
+                self._from_browser = False
         return handle
+
+    def _on_control_moved(self, _change):
+        """A linked control changed: counted unless the page moved it (by the link or its own sync)."""
+        if not (self._linking or self._from_browser):
+            self._kernel_moves += 1
 
     @property
     def artists(self) -> list:
@@ -178,6 +211,32 @@ class LiveCanvas(anywidget.AnyWidget):
         if self._background is None or self._background[1] != self._ratio:
             self._send_background()
         self._send_frame()
+
+    def send_prefetched(self, values: dict) -> bool:
+        """Send the artists' current state as the frame for these linked values, ahead of the move.
+
+        `values` maps linked controls to the values this state was drawn for
+        (the other linked controls as they are). Sent only to a live view
+        whose background is current; returns whether it was sent.
+        """
+        if not self.live or self._background is None or self._background[1] != self._ratio:
+            return False
+        if any(all(link["model"] is not control for link in self._links) for control in values):
+            raise ValueError("send_prefetched: values must be keyed by linked controls")
+        ops, buffers = record_artists(self.figure, self.artists)
+        self.send({"type": "frame", "ops": ops, "background": self._background_version, "seq": None,
+                   "state": self._state(values), "epoch": self._epoch, "ahead": True}, buffers=buffers)
+        self.prefetched += 1
+        return True
+
+    def _state(self, values=None) -> list:
+        """The linked controls' synced values (as JSON sends them), those in `values` replaced."""
+        values = values or {}
+        state = []
+        for link in self._links:
+            control, name = link["model"], link["name"]
+            state.append(next((v for c, v in values.items() if c is control), getattr(control, name)))
+        return state
 
     def on_click(self, callback):
         """Call `callback(ax, x, y)` with data coordinates when the figure is clicked inside axes `ax`."""
@@ -212,10 +271,13 @@ class LiveCanvas(anywidget.AnyWidget):
 
     def _send_frame(self):
         ops, buffers = record_artists(self.figure, self.artists)
+        if not self._linking:
+            self._epoch += 1  # a click, a button, a cell: frames sent ahead before it are stale
         # `background`: the browser paints a frame only over the background it was drawn for
-        # (a new one may still be decoding); `seq`: the linked message this frame answers.
+        # (a new one may still be decoding); `seq`: the linked message this frame answers;
+        # `state` and `epoch`: what it shows, for the frames kept in the browser.
         self.send({"type": "frame", "ops": ops, "background": self._background_version,
-                   "seq": self._seq}, buffers=buffers)
+                   "seq": self._seq, "state": self._state(), "epoch": self._epoch}, buffers=buffers)
         self._answered, self._seq = self._seq, None
         self.frames += 1
 
@@ -243,6 +305,12 @@ class LiveCanvas(anywidget.AnyWidget):
             if seq <= self._newest:
                 changes = []
             self._newest = max(self._newest, seq)
+        heard = content.get("heard")
+        if isinstance(heard, int) and heard < self._kernel_moves:
+            # Sent before the page heard of the kernel's own latest move (Run All setting a
+            # slider while the page's first value was on its way): the kernel's value stands.
+            changes = []
+        self._linking = True
         try:
             for number, (index, value) in enumerate(changes):
                 links = self._links
@@ -259,7 +327,7 @@ class LiveCanvas(anywidget.AnyWidget):
                 with control._lock_property(**{name: value}), control.hold_trait_notifications():
                     control.set_trait(name, from_json(value, control))
         finally:
-            self._seq = None
+            self._seq, self._linking = None, False
             if seq is not None and self._answered != seq:  # no frame went out (same value, an error)
                 self.send({"type": "ack", "seq": seq})
 

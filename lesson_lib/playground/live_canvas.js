@@ -2,11 +2,14 @@
 // once, and the moving artists replayed from drawing operations on every frame.
 // Messages from the kernel:
 //   {type: "background", size: [w, h], ratio, version}  + buffers [png]
-//   {type: "frame", ops: [...], background, seq}        + buffers (float32 coordinates, uint8 images)
+//   {type: "frame", ops: [...], background, seq, state, epoch, ahead}
+//                                  + buffers (float32 coordinates, uint8 images); `state`: the
+//                                  linked controls' values it shows; `ahead`: sent before the
+//                                  controls got there (kept, painted when they do)
 //   {type: "ack", seq}             a linked message that produced no frame
 // Messages to the kernel: {type: "ready", ratio} when a view opens or the pixel ratio
 // changes, {type: "click", x, y} in figure pixels (origin at the top left), and
-// {type: "set", seq, changes: [[link index, value], ...]} when a linked control changes.
+// {type: "set", seq, changes: [[link index, value], ...], heard} when a linked control changes.
 
 const MOVETO = 1, LINETO = 2, CURVE3 = 3, CURVE4 = 4, CLOSEPOLY = 79;
 
@@ -104,9 +107,54 @@ function modelId(ref) {
   return ref && ref.model_id;
 }
 
+// Resolve the linked controls' models in the browser and call `onChange(index, value,
+// control)` when one changes; `controls()` lists them (null until all are found).
+function watchLinks(model, onChange) {
+  let generation = 0, listeners = [], controls = null;
+
+  function unwatch() {
+    for (const [control, event, listener] of listeners) control.off(event, listener);
+    listeners = [];
+    controls = null;
+  }
+
+  async function rewatch() {
+    unwatch();
+    const mine = ++generation;
+    const links = model.get("_links") || [];
+    const found = [];
+    for (let index = 0; index < links.length; index++) {
+      const { model: ref, name } = links[index];
+      let control = null;
+      try {
+        control = await model.widget_manager.get_model(modelId(ref));
+      } catch (error) {
+        control = null;  // a front end without this control's model: its own sync still works
+      }
+      if (mine !== generation) return;  // linked again meanwhile
+      found.push(control ? { control, name } : null);
+      if (!control) continue;
+      const event = `change:${name}`;
+      const listener = (changed, value) => onChange(index, value, changed);
+      control.on(event, listener);
+      listeners.push([control, event, listener]);
+    }
+    controls = found.every(Boolean) ? found : null;
+  }
+  model.on("change:_links", rewatch);
+  rewatch();
+  return {
+    controls: () => controls,
+    stop() {
+      generation += 1;
+      unwatch();
+      model.off("change:_links", rewatch);
+    },
+  };
+}
+
 function linkControls(model) {
-  let seq = 0, answered = 0, lastSentAt = 0, generation = 0;
-  let listeners = [];
+  let seq = 0, answered = 0, lastSentAt = 0;
   const pending = new Map();  // link index -> newest value not yet sent
 
   function flush() {
@@ -116,7 +164,9 @@ function linkControls(model) {
     lastSentAt = performance.now();
     const changes = [...pending.entries()];
     pending.clear();
-    model.send({ type: "set", seq, changes });
+    // `heard`: how many of the kernel's own moves of linked controls this page had received;
+    // the kernel drops a message sent before its latest one (the page had not seen it yet).
+    model.send({ type: "set", seq, changes, heard: model.get("_kernel_moves") });
   }
 
   function onAnswer(msg) {
@@ -127,46 +177,45 @@ function linkControls(model) {
   }
   model.on("msg:custom", onAnswer);
 
-  function unlink() {
-    for (const [control, event, listener] of listeners) control.off(event, listener);
-    listeners = [];
-    pending.clear();
-  }
-
-  async function relink() {
-    unlink();
-    const mine = ++generation;
-    const links = model.get("_links") || [];
-    for (let index = 0; index < links.length; index++) {
-      const { model: ref, name } = links[index];
-      let control;
-      try {
-        control = await model.widget_manager.get_model(modelId(ref));
-      } catch (error) {
-        continue;  // a front end without this control's model: its own sync still works
-      }
-      if (mine !== generation) return;  // linked again meanwhile
-      if (!control) continue;
-      const event = `change:${name}`;
-      const listener = (changed, value) => {
-        // A value the kernel just sent (its own update) needs no trip back.
-        const lock = changed._state_lock;
-        if (lock && Object.prototype.hasOwnProperty.call(lock, name)) return;
-        pending.set(index, value);
-        flush();
-      };
-      control.on(event, listener);
-      listeners.push([control, event, listener]);
-    }
-  }
-  model.on("change:_links", relink);
-  relink();
+  const links = watchLinks(model, (index, value, control) => {
+    // A value the kernel just sent (its own update) needs no trip back.
+    const lock = control._state_lock;
+    const name = (model.get("_links")[index] || {}).name;
+    if (lock && Object.prototype.hasOwnProperty.call(lock, name)) return;
+    pending.set(index, value);
+    flush();
+  });
+  const forget = () => pending.clear();
+  model.on("change:_links", forget);
   return () => {
-    generation += 1;
-    unlink();
+    links.stop();
+    pending.clear();
     model.off("msg:custom", onAnswer);
-    model.off("change:_links", relink);
+    model.off("change:_links", forget);
   };
+}
+
+// --- frames by state: the kernel's answers and the frames it sent ahead -----------------
+// A control's value becomes its position on its grid (min + k·step; for a log slider, of the
+// exponent), so the browser's and the kernel's floating-point values for one step agree. A value
+// off the grid (a cell set lr = 0.02, the slider shows its nearest step 10^-1.7) counts as
+// that nearest step, which is what the slider shows.
+const GRID_MODELS = new Set(["FloatSliderModel", "IntSliderModel", "FloatLogSliderModel", "PlayModel"]);
+const KEPT_FRAMES = 256;
+
+function position(control, value) {
+  if (typeof value !== "number" || !GRID_MODELS.has(control.get("_model_name"))) {
+    return JSON.stringify(value);
+  }
+  const log = control.get("_model_name") === "FloatLogSliderModel";
+  const at = log ? Math.log(value) / Math.log(control.get("base")) : value;
+  const k = (at - control.get("min")) / control.get("step");
+  return Number.isFinite(k) ? `${Math.round(k)}` : JSON.stringify(value);
+}
+
+function stateKey(controls, values) {
+  if (!controls || !values || values.length !== controls.length) return null;
+  return values.map((value, i) => position(controls[i].control, value)).join("|");
 }
 
 function initialize({ model }) {
@@ -241,11 +290,44 @@ function render({ model, el }) {
       decoded = { version: mine, bitmap, size: msg.size, ratio: msg.ratio || ratio };
       paint();
     } else if (msg.type === "frame") {
+      const received = { ops: msg.ops, background: msg.background, buffers, epoch: msg.epoch };
+      if (msg.ahead) {
+        if (latest && msg.epoch === latest.epoch && msg.background === latest.background) {
+          keep(msg.state, received);
+        }
+        return;
+      }
       window.__lessonFrameAt = performance.now();  // read by the browser benchmark
-      frame = { ops: msg.ops, background: msg.background, buffers };
-      requestPaint();
+      if (!latest || received.epoch !== latest.epoch) kept.clear();  // a click, a button: all stale
+      latest = received;
+      keep(msg.state, received);
+      show();
     }
   }
+
+  // The frame to show: the one kept for the controls' current values (a frame sent ahead, or
+  // an earlier answer), else the kernel's latest answer.
+  const kept = new Map();
+  let latest = null;
+  function keep(state, received) {
+    const key = stateKey(links.controls(), state);
+    if (key === null) return;
+    kept.delete(key);
+    kept.set(key, received);
+    while (kept.size > KEPT_FRAMES) kept.delete(kept.keys().next().value);
+  }
+  function show() {
+    const controls = links.controls();
+    const key = controls && stateKey(controls, controls.map(({ control, name }) => control.get(name)));
+    const hit = key === null ? undefined : kept.get(key);
+    const next = hit && hit.epoch === latest.epoch && hit.background === latest.background ? hit : latest;
+    if (next === frame) return;
+    if (hit === next && next !== latest) window.__lessonFramesAhead = (window.__lessonFramesAhead || 0) + 1;
+    frame = next;
+    requestPaint();
+  }
+  const links = model.widget_manager ? watchLinks(model, () => { if (latest) show(); })
+                                     : { controls: () => null, stop() {} };
   model.on("msg:custom", onMessage);
 
   // A new pixel ratio (browser zoom, another screen) needs a sharper background.
@@ -270,6 +352,7 @@ function render({ model, el }) {
 
   model.send({ type: "ready", ratio });
   return () => {
+    links.stop();
     model.off("msg:custom", onMessage);
     if (query) query.removeEventListener("change", onRatio);
   };
