@@ -7,6 +7,7 @@ line), and must never survive a change that no slider made (the epoch).
 """
 
 import asyncio
+import threading
 
 import ipywidgets as widgets
 import numpy as np
@@ -112,6 +113,42 @@ def test_a_frame_sent_ahead_is_the_frame_the_move_sends_and_leaves_the_playgroun
     assert real["state"] == [0.6, 3, 0.01] and real["epoch"] == ahead[0][0]["epoch"]
     assert real["ops"] == ahead[0][0]["ops"] and real_buffers == ahead[0][1]
     assert pg.computed.count((0.6, 3, 0.01)) == 1, "the real move reuses the result computed ahead"
+
+
+class PausingParabola(Parabola):
+    """A Parabola whose compute for `pause_at` waits until the test lets it go on."""
+
+    pause_at = 0.6
+
+    def __init__(self):
+        super().__init__()
+        self.computing, self.go_on = threading.Event(), threading.Event()
+
+    def compute(self, a, n, lr):
+        if a == self.pause_at:
+            self.computing.set()
+            assert self.go_on.wait(10)
+        return super().compute(a, n, lr)
+
+
+def test_a_slider_message_on_another_thread_waits_for_the_frame_drawn_ahead_and_is_answered():
+    # ipykernel 7 hands comm messages to subshell threads: a slider's value can arrive while the
+    # main thread draws a neighbour ahead. It must wait, then be applied and answered; not lost.
+    pg = PausingParabola()
+    sent = _live(pg)
+    ahead = threading.Thread(target=pg.prefetch_one, args=("a", 0.6))
+    ahead.start()
+    assert pg.computing.wait(10)
+    move = threading.Thread(target=_move, args=(pg, "a", 0.8), kwargs={"seq": 1})
+    move.start()
+    move.join(0.2)
+    assert move.is_alive(), "the slider's message waits while a frame is drawn ahead"
+    pg.go_on.set()
+    ahead.join(10), move.join(10)
+    answers = [c for c, _ in _frames(sent) if c["seq"] == 1]
+    assert len(answers) == 1 and answers[0]["state"] == [0.8, 3, 0.01]
+    assert pg.status.value == "a = 0.8, n = 3" and pg.values["a"] == 0.8
+    assert _frames(sent, ahead=True)[-1][0]["state"] == [0.6, 3, 0.01]
 
 
 def test_errors_and_new_backgrounds_are_not_sent_ahead_and_change_nothing():

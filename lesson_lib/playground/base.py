@@ -410,29 +410,31 @@ class Playground(metaclass=_DrawsAfterInit):
 
     def refresh(self) -> None:
         """Recompute (from the cache where it can) and redraw for the current values; never raises."""
-        if not self._ready or self._held or self._busy:
-            self._pending = True  # drawn when the block, or the running update, ends
-            return
-        self._busy = True
-        try:
-            for _ in range(2):  # once more if the update itself changed a control
+        with self.canvas.lock:  # another thread's update finishes first (see LiveCanvas.lock)
+            if not self._ready or self._held or self._busy:
+                self._pending = True  # drawn when the block, or the running update, ends
+                return
+            self._busy = True
+            try:
+                for _ in range(2):  # once more if the update itself changed a control
+                    self._pending = False
+                    if self._guard(self._update) and not self._pending:
+                        break
+            finally:
+                self._busy = False
                 self._pending = False
-                if self._guard(self._update) and not self._pending:
-                    break
-        finally:
-            self._busy = False
-            self._pending = False
 
     @contextlib.contextmanager
     def hold(self):
         """Within this block, control changes are collected; one update follows at its end."""
-        self._held += 1
-        try:
-            yield self
-        finally:
-            self._held -= 1
-            if not self._held and self._pending:
-                self.refresh()
+        with self.canvas.lock:
+            self._held += 1
+            try:
+                yield self
+            finally:
+                self._held -= 1
+                if not self._held and self._pending:
+                    self.refresh()
 
     def set(self, **values) -> None:
         """Set several controls at once, with one update."""
@@ -522,12 +524,19 @@ class Playground(metaclass=_DrawsAfterInit):
 
         def next_one():
             # One neighbour per turn of the event loop: a slider's message waits at most one.
-            if (plan and round_ == self._prefetch_round and not (self._busy or self._held)
-                    and spent[0] < self.prefetch_budget_s):
+            if not (plan and round_ == self._prefetch_round and spent[0] < self.prefetch_budget_s):
+                return
+            if not self.canvas.lock.acquire(blocking=False):
+                return  # another thread is updating: its update draws ahead afresh
+            try:
+                if round_ != self._prefetch_round or self._busy or self._held:
+                    return
                 start = time.perf_counter()
                 self.prefetch_one(*plan.pop(0))
                 spent[0] += time.perf_counter() - start
-                loop.call_later(0.001, next_one)
+            finally:
+                self.canvas.lock.release()
+            loop.call_later(0.001, next_one)
 
         loop.call_later(0.001, next_one)
 
@@ -538,8 +547,12 @@ class Playground(metaclass=_DrawsAfterInit):
         the status line is left alone. Not sent: an error (the real move will
         show it) or a frame that needs a new background.
         """
-        if self._shown is None or self.last_error is not None:
-            return False
+        with self.canvas.lock:
+            if self._shown is None or self.last_error is not None:
+                return False
+            return self._prefetch_locked(name, value)
+
+    def _prefetch_locked(self, name, value) -> bool:
         shown_values, shown_result = self._shown
         values = {**shown_values, name: value}
         stale, sent = self._stale, False
@@ -595,6 +608,10 @@ class Playground(metaclass=_DrawsAfterInit):
     def _on_change(self, change):
         if not self._ready:
             return  # the first update comes once the constructor is done
+        with self.canvas.lock:
+            self._react(change)
+
+    def _react(self, change):
         if self._reacting:
             self._pending = True
             return

@@ -45,6 +45,7 @@ instead, so the figure is always up to date for `savefig` and pixel tests;
 
 import io
 import sys
+import threading
 from pathlib import Path
 
 import anywidget
@@ -113,8 +114,13 @@ class LiveCanvas(anywidget.AnyWidget):
         self._answered = None  # the last linked message a frame acknowledged
         self._newest = 0  # the newest linked message applied (an older one arriving later is stale)
         self._linked_live = set()  # the linked controls whose values the link has delivered
-        self._linking = False  # a linked message is being applied
-        self._from_browser = False  # a linked control's own ipywidgets message is being applied
+        # The threads applying the page's values now: a linked message, a linked control's own
+        # ipywidgets message (thread idents, or None).
+        self._linking = self._from_browser = None
+        # ipykernel 7 may hand comm messages to subshell threads, so a linked message, a
+        # control's own message and a cell can arrive on different threads at once: the
+        # canvas's updates, and those of the playground drawing on it, take turns under `lock`.
+        self.lock = threading.RLock()
         self._epoch = 0  # bumped by every frame that no linked message caused
         self.linked_updates = 0
         self.prefetched = 0
@@ -178,16 +184,17 @@ class LiveCanvas(anywidget.AnyWidget):
             if control in self._linked_live and data.get("method") == "update" and name in (state or {}):
                 state = {key: value for key, value in state.items() if key != name}
                 msg = {**msg, "content": {**msg["content"], "data": {**data, "state": state}}}
-            self._from_browser = True
-            try:
-                control._handle_msg(msg)
-            finally:
-                self._from_browser = False
+            with self.lock:
+                self._from_browser = threading.get_ident()
+                try:
+                    control._handle_msg(msg)
+                finally:
+                    self._from_browser = None
         return handle
 
     def _on_control_moved(self, _change):
         """A linked control changed: counted unless the page moved it (by the link or its own sync)."""
-        if not (self._linking or self._from_browser):
+        if threading.get_ident() not in (self._linking, self._from_browser):
             self._kernel_moves += 1
 
     @property
@@ -205,12 +212,13 @@ class LiveCanvas(anywidget.AnyWidget):
 
     def update(self):
         """Show the artists' current state in the browser (or, with no browser, in the Agg buffer)."""
-        if not self.live:
-            self._blitter.update()
-            return
-        if self._background is None or self._background[1] != self._ratio:
-            self._send_background()
-        self._send_frame()
+        with self.lock:
+            if not self.live:
+                self._blitter.update()
+                return
+            if self._background is None or self._background[1] != self._ratio:
+                self._send_background()
+            self._send_frame()
 
     def send_prefetched(self, values: dict) -> bool:
         """Send the artists' current state as the frame for these linked values, ahead of the move.
@@ -223,10 +231,11 @@ class LiveCanvas(anywidget.AnyWidget):
             return False
         if any(all(link["model"] is not control for link in self._links) for control in values):
             raise ValueError("send_prefetched: values must be keyed by linked controls")
-        ops, buffers = record_artists(self.figure, self.artists)
-        self.send({"type": "frame", "ops": ops, "background": self._background_version, "seq": None,
-                   "state": self._state(values), "epoch": self._epoch, "ahead": True}, buffers=buffers)
-        self.prefetched += 1
+        with self.lock:
+            ops, buffers = record_artists(self.figure, self.artists)
+            self.send({"type": "frame", "ops": ops, "background": self._background_version, "seq": None,
+                       "state": self._state(values), "epoch": self._epoch, "ahead": True}, buffers=buffers)
+            self.prefetched += 1
         return True
 
     def _state(self, values=None) -> list:
@@ -271,7 +280,7 @@ class LiveCanvas(anywidget.AnyWidget):
 
     def _send_frame(self):
         ops, buffers = record_artists(self.figure, self.artists)
-        if not self._linking:
+        if self._linking is None:
             self._epoch += 1  # a click, a button, a cell: frames sent ahead before it are stale
         # `background`: the browser paints a frame only over the background it was drawn for
         # (a new one may still be decoding); `seq`: the linked message this frame answers;
@@ -282,6 +291,10 @@ class LiveCanvas(anywidget.AnyWidget):
         self.frames += 1
 
     def _on_message(self, _widget, content, _buffers):
+        with self.lock:
+            self._handle(content)
+
+    def _handle(self, content):
         kind = content.get("type")
         if kind == "ready":  # a new view (or a new pixel ratio): it needs a background
             self.live = True
@@ -310,7 +323,7 @@ class LiveCanvas(anywidget.AnyWidget):
             # Sent before the page heard of the kernel's own latest move (Run All setting a
             # slider while the page's first value was on its way): the kernel's value stands.
             changes = []
-        self._linking = True
+        self._linking = threading.get_ident()
         try:
             for number, (index, value) in enumerate(changes):
                 links = self._links
@@ -327,7 +340,7 @@ class LiveCanvas(anywidget.AnyWidget):
                 with control._lock_property(**{name: value}), control.hold_trait_notifications():
                     control.set_trait(name, from_json(value, control))
         finally:
-            self._seq, self._linking = None, False
+            self._seq, self._linking = None, None
             if seq is not None and self._answered != seq:  # no frame went out (same value, an error)
                 self.send({"type": "ack", "seq": seq})
 
