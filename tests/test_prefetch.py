@@ -92,9 +92,12 @@ def test_slider_step_walks_each_sliders_grid_and_stops_at_its_ends():
 def test_the_plan_draws_the_keys_neighbours_and_further_along_the_last_drag():
     pg = Parabola()
     assert pg._prefetch_plan()[:4] == [("a", 0.6), ("n", 4), ("lr", pytest.approx(10 ** -1.75)), ("a", 0.4)]
-    pg.controls["a"].value = 0.2  # a move to the left: the drag goes on leftwards
+    pg.controls["a"].value = 0.4  # a step to the left: the drag goes on leftwards
     plan = pg._prefetch_plan()
-    assert plan[:7] == [("a", 0.1), ("a", 0.0), ("a", -0.1), ("a", -0.2), ("a", -0.3), ("a", 0.3), ("a", 0.7)]
+    assert plan[:7] == [("a", 0.3), ("a", 0.2), ("a", 0.1), ("a", 0.0), ("a", -0.1), ("a", 0.5), ("a", 0.9)]
+    pg.controls["a"].value = 0.1  # three steps at once (a fast drag): on at that pace, ± a step
+    plan = pg._prefetch_plan()
+    assert plan[:7] == [("a", -0.2), ("a", -0.3), ("a", -0.1), ("a", -0.5), ("a", -0.8), ("a", -1.1), ("a", -1.4)]
     assert ("n", 4) in plan and ("n", 8) in plan and all(value >= 1 for name, value in plan if name == "n")
 
 
@@ -204,8 +207,9 @@ def test_an_idle_kernel_sends_the_neighbours_ahead_and_a_new_move_cancels_the_re
         return sent, whole
 
     sent, whole = asyncio.run(moved())
-    # 5 along the drag (1.0 … 1.4), then a's other keys (0.8, 0.4), then n 4, 2, 8 and lr ×4
-    assert whole == 14
+    # along the drag at its pace of 4 steps: the next move ± 2 steps (1.3, 1.2, 1.4, 1.1, 1.5), then
+    # 1.7 (the rest is past the end), a's other keys (1.0, 0.8, 0.4), n 4, 2, 8 and lr ×4
+    assert whole == 16
     states = [c["state"][0] for c, _ in _frames(sent, ahead=True)[whole:]]
     assert states[:5] == [1.2, 1.3, 1.4, 1.5, 1.6], "only the newest value's neighbours, the drag's way first"
 

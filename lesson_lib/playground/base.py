@@ -39,8 +39,8 @@ exception of an update under the plot, in `errors`, and keeps it in
 
 Prefetching: after each update shown in a browser, while the kernel is idle,
 the base draws the frames one slider step (an arrow key) and five steps (a
-page key) away, and a few steps further in the direction the last slider
-moved (a drag), and sends them ahead (`LiveCanvas.send_prefetched`); the
+page key) away, and the next few values of the slider in hand at the pace it
+last moved (a drag), and sends them ahead (`LiveCanvas.send_prefetched`); the
 browser paints such a frame the moment the slider reaches its value, without
 waiting for the kernel, whose own frame follows. The moving artists, the
 status line and `compute`'s cache are left as they were. This needs `compute`
@@ -285,6 +285,26 @@ def slider_step(control, steps: int):
     return float(round(position, 12))
 
 
+def grid_steps(control, old, new):
+    """How many steps of its grid slider `control` moved from `old` to `new` (signed); None for other controls.
+
+    Example:
+      >>> grid_steps(widgets.FloatSlider(min=0.0, max=1.0, step=0.1), 0.5, 0.2)
+      -3
+      >>> grid_steps(widgets.FloatLogSlider(min=-4, max=0, step=0.5), 0.001, 0.01)
+      2
+      >>> grid_steps(widgets.Dropdown(options=["a", "b"]), "a", "b") is None
+      True
+    """
+    if not isinstance(control, _SLIDERS) or not control.step:
+        return None
+    position = (lambda v: math.log(v, control.base)) if isinstance(control, widgets.FloatLogSlider) else float
+    try:
+        return round((position(new) - position(old)) / control.step)
+    except (TypeError, ValueError):  # not numbers, or a log slider at zero
+        return None
+
+
 class _DrawsAfterInit(type):
     """Start a playground (first compute and draw) once its whole constructor chain has run."""
 
@@ -329,7 +349,8 @@ class Playground(metaclass=_DrawsAfterInit):
     """The slider steps drawn ahead of every slider: the arrow keys and the page keys."""
 
     prefetch_ahead = 4
-    """How many steps further are drawn ahead in the direction the last slider moved (a drag)."""
+    """How many more values of the slider in hand are drawn ahead beyond its next one, each as far
+    on as its last move went (a drag keeps its pace)."""
 
     prefetch_budget_s = 0.5
     """Kernel seconds spent drawing ahead after one move, at most (the slider in hand comes first)."""
@@ -357,7 +378,7 @@ class Playground(metaclass=_DrawsAfterInit):
         self._stale = False  # the static part must be re-rendered
         self._cache = OrderedDict()
         self._shown = None  # (values, result) of the frame on show: what prefetching returns to
-        self._last_move = None  # (name, +1 or -1): the slider that moved last, and which way
+        self._last_move = None  # (name, grid steps): the slider that moved last, and how far
         self._prefetch_round = 0  # a new update cancels the prefetching of the one before
         self.add_controls(controls or {})
         self.moving(*artists)
@@ -501,8 +522,12 @@ class Playground(metaclass=_DrawsAfterInit):
                    if isinstance(control, _SLIDERS) and control.layout.display != "none"}
         plan = []
         if self._last_move and self._last_move[0] in sliders:  # the slider in hand first
-            name, way = self._last_move
-            plan += [(name, way * n) for n in range(1, self.prefetch_ahead + 2)]
+            # A drag goes on at about the pace it had: the next move lands within half a move of
+            # one more stride (nearest first), the later ones are guessed at whole strides.
+            name, stride = self._last_move
+            spread = abs(stride) // 2
+            plan += [(name, stride + w) for w in sorted(range(-spread, spread + 1), key=abs)]
+            plan += [(name, stride * n) for n in range(2, self.prefetch_ahead + 2)]
             plan += [(name, n) for n in self.prefetch_steps]
         plan += [(name, n) for n in self.prefetch_steps for name in sliders]
         values, seen = [], set()
@@ -616,10 +641,8 @@ class Playground(metaclass=_DrawsAfterInit):
             self._pending = True
             return
         name = next((n for n, c in self.controls.items() if c is change["owner"]), None)
-        try:
-            self._last_move = (name, 1 if change["new"] > change["old"] else -1)
-        except TypeError:  # not numbers (a dropdown)
-            self._last_move = None
+        stride = grid_steps(change["owner"], change["old"], change["new"])
+        self._last_move = (name, stride) if stride else None
         with self.hold():
             self._pending = True
             if type(self).changed is not Playground.changed:
