@@ -14,7 +14,7 @@ then a starting point for a local method.
 
 The particles move together (`vmap` over particles, one `lax.scan` over the
 steps), compiled once per function, swarm shape and number of steps: a new
-`key`, `inertia`, `c1`, `c2` or `bounds` never recompiles.
+`key`, `inertia`, `c1`, `c2`, `bounds` or `start` box never recompiles.
 """
 
 from functools import partial
@@ -60,7 +60,8 @@ def swarm_draws(key, n_particles: int, dims: int, steps: int):
     """The swarm's random numbers: `(u0, r)`, uniform in [0, 1).
 
     With `k_start, k_steps = jax.random.split(key)`: `u0 = uniform(k_start,
-    (n_particles, dims))` places particle `i` at `low + u0[i]·(high − low)`,
+    (n_particles, dims))` places particle `i` at `low + u0[i]·(high − low)` (the
+    start box's corners),
     and `r = uniform(k_steps, (steps, 2, n_particles, dims))` holds its `r1`
     (`r[t, 0, i]`) and `r2` (`r[t, 1, i]`) at step `t`.
 
@@ -75,7 +76,7 @@ def swarm_draws(key, n_particles: int, dims: int, steps: int):
 
 
 @partial(jax.jit, static_argnames=("f", "n_particles", "steps"))
-def _swarm(f, key, low, high, inertia, c1, c2, active, *, n_particles, steps):
+def _swarm(f, key, low, high, start_low, start_high, inertia, c1, c2, active, *, n_particles, steps):
     dims = low.shape[0]
     u0, draws = swarm_draws(key, n_particles, dims, steps)
     live = jnp.arange(n_particles) < active  # particles beyond `active` sit still, unseen
@@ -84,7 +85,7 @@ def _swarm(f, key, low, high, inertia, c1, c2, active, *, n_particles, steps):
     def masked(values):
         return jnp.where(live, values, jnp.inf)
 
-    x0 = low[None] + u0 * (high - low)[None]
+    x0 = start_low[None] + u0 * (start_high - start_low)[None]
     v0 = jnp.zeros_like(x0)
     f0 = masked(values_of(x0))
 
@@ -109,27 +110,27 @@ def _swarm(f, key, low, high, inertia, c1, c2, active, *, n_particles, steps):
     return positions, values, jnp.append(f0[first], best), gbest, gbest_f
 
 
-def _check_bounds(bounds):
+def _check_bounds(bounds, name="bounds"):
     try:
         array = np.asarray(bounds, dtype=float)
     except (TypeError, ValueError):
         array = None
     if array is None or array.ndim != 2 or array.shape[1] != 2 or array.shape[0] < 1 \
             or not np.all(np.isfinite(array)) or not np.all(array[:, 0] < array[:, 1]):
-        raise ValueError("bounds must be a sequence of (low, high) pairs, one per coordinate, "
+        raise ValueError(f"{name} must be a sequence of (low, high) pairs, one per coordinate, "
                          f"with finite low < high, got {bounds!r}")
     return array
 
 
 def particle_swarm(f: Callable, bounds, *, n_particles: int, steps: int, key, inertia=0.7,
-                   c1=1.5, c2=1.5, active=None) -> SwarmResult:
+                   c1=1.5, c2=1.5, active=None, start=None) -> SwarmResult:
     """Minimise `f` over a box with a particle swarm (see the module docstring for the update).
 
     Args:
       f: `f(x) -> scalar` for `x` of shape `(dims,)`; evaluated on all particles
         at once with `vmap`.
-      bounds: `[(low, high), ...]`, one pair per coordinate: the particles start
-        uniformly inside the box and are clipped to it.
+      bounds: `[(low, high), ...]`, one pair per coordinate: the particles are
+        clipped to this box (and start uniformly inside it, unless `start`).
       n_particles: swarm size, >= 1 (a new size compiles once).
       steps: number of steps, >= 1.
       key: a `jax.random` key (the draws are `swarm_draws(key, ...)`).
@@ -141,20 +142,32 @@ def particle_swarm(f: Callable, bounds, *, n_particles: int, steps: int, key, in
         the others neither move nor count. One compiled swarm of the largest
         size then serves every smaller one (a slider); particle `i` keeps its
         draws whatever `active` is.
+      start: a smaller box inside `bounds`, in the same form, where the
+        particles start uniformly (default: all of `bounds`; traced). A swarm
+        started in one basin shows that it searches only where it spreads.
 
     Returns:
       A `SwarmResult`.
 
     Raises:
-      ValueError: for bad bounds, sizes, steps, coefficients or a missing key.
+      ValueError: for bad bounds, a start box outside them, sizes, steps,
+        coefficients or a missing key.
 
     Example:
       >>> f = lambda x: jnp.sum((x - 1.0) ** 2)
       >>> run = particle_swarm(f, [(-5, 5), (-5, 5)], n_particles=20, steps=60, key=jax.random.key(0))
       >>> [round(v, 3) for v in run.best_point.tolist()], run.best_value < 1e-6
       ([1.0, 1.0], True)
+      >>> run = particle_swarm(f, [(-5, 5), (-5, 5)], n_particles=20, steps=60, key=jax.random.key(0),
+      ...                      start=[(-5, -4), (-5, -4)])
+      >>> bool(jnp.all(run.positions[0] <= -4.0)), run.best_value < 1e-6
+      (True, True)
     """
     array = _check_bounds(bounds)
+    box = array if start is None else _check_bounds(start, "start")
+    if box.shape != array.shape or np.any(box[:, 0] < array[:, 0]) or np.any(box[:, 1] > array[:, 1]):
+        raise ValueError(f"start must be a box inside bounds {array.tolist()}, one (low, high) "
+                         f"pair per coordinate, got {start!r}")
     _checks.int_in_range("n_particles", n_particles, 1)
     _checks.int_in_range("steps", steps, 1)
     _checks.prng_key("key", key)
@@ -163,8 +176,9 @@ def particle_swarm(f: Callable, bounds, *, n_particles: int, steps: int, key, in
     active = n_particles if active is None else active
     _checks.int_in_range("active", active, 1, n_particles)
     low, high = jnp.asarray(array[:, 0], jnp.float32), jnp.asarray(array[:, 1], jnp.float32)
+    start_low, start_high = jnp.asarray(box[:, 0], jnp.float32), jnp.asarray(box[:, 1], jnp.float32)
     positions, values, best_values, best_point, best_value = _swarm(
-        f, key, low, high, jnp.float32(float(inertia)), jnp.float32(float(c1)),
+        f, key, low, high, start_low, start_high, jnp.float32(float(inertia)), jnp.float32(float(c1)),
         jnp.float32(float(c2)), jnp.int32(int(active)), n_particles=int(n_particles),
         steps=int(steps))
     return SwarmResult(positions, values, best_values, best_point, float(best_value))

@@ -1,16 +1,18 @@
 """Lesson 12 playgrounds: every control changes the drawing, no slider recompiles, errors are shown."""
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from lesson_lib.challenges import cliff as cliff_loss, quadratic
+from lesson_lib.challenges import WELLS_BOUNDS, cliff as cliff_loss, quadratic, wells
 from lesson_lib.compilation import count_compilations
 from lesson_lib.playground.challenges import (
     ClippingPlayground, ConditionPlayground, SwarmPlayground, condition_start,
 )
 from lesson_lib.plots.challenges import MAX_WIDTH
 from lesson_lib.second_order import clipped_descent
+from lesson_lib.swarm import particle_swarm
 from lesson_lib.train import gradient_descent
 
 
@@ -86,6 +88,7 @@ def test_swarm_controls_change_the_drawing(flock):
     assert changes(flock, c1=0.5)
     assert changes(flock, c2=2.5)
     assert changes(flock, step=3)
+    assert changes(flock, start="small square")
 
 
 @pytest.mark.slow
@@ -102,8 +105,9 @@ def test_no_recompilation_over_every_control(name, request):
         "bowl": [dict(kappa=k, lr=lr) for k in (1.0, 37.0, 999.0) for lr in (0.001, 0.05, 0.9)],
         "cliff": [dict(mode=m, threshold=t, lr=lr) for m in ("none", "norm", "value")
                   for t in (0.01, 3.0, 100.0) for lr in (0.02, 0.5)],
-        "flock": [dict(n_particles=n, inertia=w, c1=c, c2=3.0 - c, step=s)
-                  for n in (2, 7, 12) for w in (0.0, 1.2) for c in (0.0, 2.0) for s in (0, 10)],
+        "flock": [dict(n_particles=n, inertia=w, c1=c, c2=3.0 - c, step=s, start=where)
+                  for n in (2, 7, 12) for w in (0.0, 1.2) for c in (0.0, 2.0) for s in (0, 10)
+                  for where in SwarmPlayground.START_OPTIONS],
     }[name]
     pg.set(**moves[0])
     with count_compilations() as count:
@@ -131,6 +135,8 @@ def test_errors_are_shown_not_raised():
     (lambda: ClippingPlayground(threshold=-1.0), "threshold"),
     (lambda: SwarmPlayground(max_particles=1), "max_particles"),
     (lambda: SwarmPlayground(key=0), "key"),
+    (lambda: SwarmPlayground(square_side=0.0), "square_side"),
+    (lambda: SwarmPlayground(square_side=9.0), "square_side"),
 ])
 def test_bad_arguments(make, name):
     with pytest.raises(ValueError, match=name):
@@ -174,3 +180,31 @@ def test_a_click_on_the_cliff_moves_the_start_and_the_path_follows():
     path = np.asarray(run.params)[: run.diverged_at]
     np.testing.assert_allclose(np.column_stack(pg.path.get_data()), np.clip(path, -1e4, 1e4), rtol=1e-5, atol=1e-5)
     assert tuple(pg.start_mark.get_xdata()) == (pytest.approx(2.0),) and pg.last_error is None
+
+
+@pytest.mark.slow
+def test_a_click_on_the_swarm_map_starts_the_whole_swarm_in_a_square_there():
+    pg = SwarmPlayground(max_particles=12, steps=10, square_side=1.0)
+    pg.set(step=0)
+    spread = np.column_stack(pg.particles.get_data())
+    assert np.ptp(spread, axis=0).min() > 2.0, "by default the swarm starts over the whole box"
+    click(pg, pg.ax_map, 2.0, 2.5)  # the well at the top right
+    assert pg.controls["start"].value == "small square" and pg.last_error is None
+    start = np.column_stack(pg.particles.get_data())
+    assert np.all(np.abs(start - [2.0, 2.5]) <= 0.5 + 1e-6), start
+    outline = np.column_stack(pg.square_outline.get_data())
+    np.testing.assert_allclose([outline.min(axis=0), outline.max(axis=0)], [[1.5, 2.0], [2.5, 3.0]])
+    active = pg.controls["n_particles"].value
+    run = particle_swarm(wells, WELLS_BOUNDS, n_particles=12, steps=10, key=jax.random.key(0),
+                         active=active, start=[(1.5, 2.5), (2.0, 3.0)])
+    np.testing.assert_allclose(start, np.asarray(run.positions[0, :active]), atol=1e-6)
+    with count_compilations() as count:
+        click(pg, pg.ax_map, -3.9, -3.9)  # a corner: the square is moved inside the box
+    assert count.compiles == 0
+    start = np.column_stack(pg.particles.get_data())
+    assert np.all(start >= -4.0) and np.all(start <= -3.0)
+    pg.set(start="whole box")
+    assert np.ptp(np.column_stack(pg.particles.get_data()), axis=0).min() > 2.0
+    assert len(pg.square_outline.get_xdata()) == 0
+    click(pg, pg.fig.axes[1], 5, -1.0)  # the best-so-far panel: nothing changes
+    assert pg.controls["start"].value == "whole box"

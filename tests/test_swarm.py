@@ -17,11 +17,12 @@ def bumpy_np(x):
     return np.sum((x - 0.5) ** 2, axis=-1) + 0.3 * np.sum(np.cos(3 * x), axis=-1)
 
 
-def numpy_swarm(u0, r, bounds, inertia, c1, c2, active):
+def numpy_swarm(u0, r, bounds, inertia, c1, c2, active, start=None):
     low, high = np.asarray(bounds, np.float64).T
+    start_low, start_high = np.asarray(bounds if start is None else start, np.float64).T
     n = u0.shape[0]
     live = np.arange(n) < active
-    x = low + u0 * (high - low)
+    x = start_low + u0 * (start_high - start_low)
     v = np.zeros_like(x)
     fx = np.where(live, bumpy_np(x), np.inf)
     pbest, pbest_f = x.copy(), fx.copy()
@@ -44,13 +45,16 @@ BOUNDS = [(-2.0, 3.0), (-1.0, 1.0), (0.0, 4.0)]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("inertia, c1, c2, active", [(0.7, 1.5, 1.5, 12), (0.4, 2.0, 0.5, 5)])
-def test_matches_numpy_with_the_same_draws(inertia, c1, c2, active):
+@pytest.mark.parametrize("inertia, c1, c2, active, start", [
+    (0.7, 1.5, 1.5, 12, None), (0.4, 2.0, 0.5, 5, None),
+    (0.5, 1.0, 1.5, 12, [(2.0, 3.0), (-1.0, -0.5), (1.0, 1.5)]),  # all start in one corner
+])
+def test_matches_numpy_with_the_same_draws(inertia, c1, c2, active, start):
     key = jax.random.key(3)
     run = particle_swarm(bumpy, BOUNDS, n_particles=12, steps=8, key=key, inertia=inertia, c1=c1,
-                         c2=c2, active=active)
+                         c2=c2, active=active, start=start)
     u0, r = (np.asarray(a, dtype=np.float64) for a in swarm_draws(key, 12, 3, 8))
-    positions, bests, gbest = numpy_swarm(u0, r, BOUNDS, inertia, c1, c2, active)
+    positions, bests, gbest = numpy_swarm(u0, r, BOUNDS, inertia, c1, c2, active, start)
     np.testing.assert_allclose(run.positions[:, :active], positions[:, :active], rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(run.best_values, bests, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(run.best_point, gbest, atol=1e-4)
@@ -89,7 +93,8 @@ def test_one_compilation_per_swarm_shape():
     with count_compilations() as count:
         for seed, (inertia, c1, c2) in enumerate([(0.1, 0.5, 2.5), (1.1, 2.0, 0.0), (0.7, 1.5, 1.5)]):
             particle_swarm(bumpy, [(-1, 1), (-3, 3), (0, 1)], n_particles=9, steps=6,
-                           key=jax.random.key(seed + 5), inertia=inertia, c1=c1, c2=c2, active=seed + 1)
+                           key=jax.random.key(seed + 5), inertia=inertia, c1=c1, c2=c2, active=seed + 1,
+                           start=[(-1, 0), (seed - 3, seed - 2), (0, 0.5)])
     assert count.compiles == 0
 
 
@@ -103,6 +108,9 @@ def test_one_compilation_per_swarm_shape():
     (dict(inertia=-0.1), "inertia"),
     (dict(c2=float("nan")), "c2"),
     (dict(active=11), "active"),
+    (dict(start=[(0.5, 1.5)]), "start"),  # not inside bounds
+    (dict(start=[(0.2, 0.4), (0.2, 0.4)]), "start"),  # another dimension
+    (dict(start=[(0.4, 0.2)]), "start"),
 ])
 def test_bad_arguments(kwargs, name):
     arguments = dict(bounds=[(0.0, 1.0)], n_particles=10, steps=3, key=jax.random.key(0))

@@ -8,7 +8,9 @@
   slider for the clipping threshold, the clipping mode and the learning rate.
 - `SwarmPlayground`: a particle swarm on `challenges.wells`, with sliders for
   the swarm size (one compiled swarm of the largest size, the rest masked),
-  inertia and the two pulls, and a Play control that steps through the run.
+  inertia and the two pulls, a Play control that steps through the run, and
+  a start over the whole box or in a small square the learner clicks (a
+  traced box: no recompilation).
 """
 
 import ipywidgets as widgets
@@ -191,14 +193,23 @@ class SwarmPlayground(Playground):
     Left: the particles at the step shown (a Play control steps through the
     run) and the best point so far; right: the best value so far per step,
     with the global minimum's value as a line. Changing a coefficient reruns
-    the swarm (one compiled run of the largest size, the others masked).
+    the swarm (one compiled run of the largest size, the others masked). The
+    swarm starts spread over the whole box, or (`start`) all inside a square
+    of side `square_side` (dashed), around the shallow well at the centre
+    until the learner clicks the map to put it elsewhere.
     `key` (keyword, default `jax.random.key(0)`) draws the swarm's start and its
     random pulls; the same key gives the same swarm for every slider setting.
     """
 
+    START_OPTIONS = ("whole box", "small square")
+
     def __init__(self, steps: int = 40, max_particles: int = 40, interval_ms: int = 150, *,
-                 key=None):
+                 square_side: float = 1.6, key=None):
         self.steps = _checks.int_in_range("steps", steps, 1)
+        bounds = np.asarray(challenges.WELLS_BOUNDS, dtype=float)
+        self.square_side = _checks.number("square_side", square_side, low=0.0, low_open=True,
+                                          high=float(np.min(bounds[:, 1] - bounds[:, 0])))
+        self.square = self._square_around(challenges.WELL_CENTERS[2])
         self.max_particles = _checks.int_in_range("max_particles", max_particles, 2)
         _checks.int_in_range("interval_ms", interval_ms, 1)
         if key is not None:
@@ -213,6 +224,10 @@ class SwarmPlayground(Playground):
             "c2": float_slider("pull to swarm's best c2", 1.5, 0.0, 3.0, 0.1),
             "step": widgets.Play(value=self.steps, min=0, max=self.steps, step=1,
                                  interval=int(interval_ms), description="step"),
+            "start": widgets.ToggleButtons(options=self.START_OPTIONS, value="whole box",
+                                           description="start", tooltips=[
+                                               "the particles start anywhere in the box",
+                                               "all start in the dashed square: click the map to move it"]),
         }
         super().__init__(controls, figsize=FIGSIZE)
         self.step_slider = widgets.IntSlider(value=self.steps, min=0, max=self.steps,
@@ -223,6 +238,22 @@ class SwarmPlayground(Playground):
         self.best = self.moving(*ax_map.plot([], [], "*", color="gold", mec="black", ms=14,
                                              zorder=6))
         self.curve = self.moving(*ax_best.plot([], [], color="tab:red", lw=1.8))
+        self.ax_map = ax_map
+        self.square_outline = self.moving(*ax_map.plot([], [], "--", color="black", lw=1.2, zorder=5))
+
+    def _square_around(self, point):
+        """The start square of side `square_side` centred on `point`, moved inside the box."""
+        bounds = np.asarray(challenges.WELLS_BOUNDS, dtype=float)
+        half = self.square_side / 2
+        centre = np.clip(np.asarray(point, dtype=float), bounds[:, 0] + half, bounds[:, 1] - half)
+        return tuple((float(c - half), float(c + half)) for c in centre)
+
+    def clicked(self, ax, x, y):
+        """A click on the map: the whole swarm starts in the square around it (from now on)."""
+        if ax is self.ax_map:
+            self.square = self._square_around((x, y))
+            self.clear_cache()
+            self.controls["start"].value = "small square"
 
     def _static_axes(self, bounds):
         """The landscape's contours and the best-so-far axes, drawn once."""
@@ -237,19 +268,23 @@ class SwarmPlayground(Playground):
         ax_best.grid(True, alpha=0.3)
         return ax_map, ax_best
 
-    def compute(self, n_particles, inertia, c1, c2):
+    def compute(self, n_particles, inertia, c1, c2, start):
         """`(positions, values, best_values)` of the swarm, NumPy arrays of the active particles."""
         result = particle_swarm(challenges.wells, challenges.WELLS_BOUNDS,
                                 n_particles=self.max_particles, steps=self.steps, key=self.key,
                                 inertia=float(inertia), c1=float(c1), c2=float(c2),
-                                active=int(n_particles))
+                                active=int(n_particles),
+                                start=self.square if start == "small square" else None)
         positions = np.asarray(result.positions, dtype=float)[:, : int(n_particles)]
         values = np.asarray(result.values, dtype=float)[:, : int(n_particles)]
         return positions, values, np.asarray(result.best_values, dtype=float)
 
-    def draw(self, result, n_particles, inertia, c1, c2, step):
+    def draw(self, result, n_particles, inertia, c1, c2, step, start):
         positions, values, best = result
         step = int(step)
+        (x0, x1), (y0, y1) = self.square
+        self.square_outline.set_data(*(([x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0])
+                                       if start == "small square" else ([], [])))
         self.particles.set_data(positions[step, :, 0], positions[step, :, 1])
         seen = values[: step + 1].reshape(-1)
         where = int(np.argmin(seen))
@@ -263,7 +298,8 @@ class SwarmPlayground(Playground):
                 f"c2 = {float(c2):.1f} · step {step}: best {best[step]:.3f} in {found}")
 
     def control_rows(self):
-        """Two rows: Play and the step, then the swarm's coefficients."""
+        """Three rows: Play and the step, the swarm's coefficients, where it starts."""
         c = self.controls
         return [widgets.HBox([c["step"], self.step_slider, c["n_particles"]]),
-                widgets.HBox([c["inertia"], c["c1"], c["c2"]], layout={"flex_flow": "row wrap"})]
+                widgets.HBox([c["inertia"], c["c1"], c["c2"]], layout={"flex_flow": "row wrap"}),
+                c["start"]]
