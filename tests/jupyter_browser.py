@@ -448,10 +448,16 @@ DRAG_JS = """async ([handle, canvas, seconds, back]) => {
   // Drag a noUiSlider handle from inside the page: mouse down on it, one mouse move per
   // animation frame along the track (and back, if `back`), mouse up. Made here, not by the
   // driver, whose every call is a round trip: under load that managed 8-18 moves a second.
-  // Counts the animation frames in which the canvas was painted (a drawImage onto it: every
-  // new frame of a live canvas and of ipympl starts with one; reading the pixels back on
-  // every frame instead cost the page a third of its frame rate), and lists the slider's
-  // value at each frame.
+  // Counts the animation frames that show new canvas pixels, and lists the slider's value at
+  // each frame. The pixels are read back only after the canvas was painted (a drawImage onto
+  // it: every frame of a live canvas and of ipympl starts with one); reading them on every
+  // frame cost the page a third of its frame rate.
+  const hash = (c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let h = 2166136261 >>> 0;
+    for (let i = 0; i < d.length; i += 4 * 7) h = Math.imul(h ^ d[i] ^ (d[i + 1] << 8) ^ (d[i + 2] << 16), 16777619) >>> 0;
+    return h;
+  };
   const proto = CanvasRenderingContext2D.prototype, drawImage = proto.drawImage;
   let painted = false;
   proto.drawImage = function (...args) {
@@ -470,14 +476,18 @@ DRAG_JS = """async ([handle, canvas, seconds, back]) => {
   // The slider's value as its readout shows it (the handle's aria value is rounded).
   const readout = handle.closest('.widget-slider') && handle.closest('.widget-slider').querySelector('.widget-readout');
   const value = () => (readout ? readout.textContent.trim() : handle.getAttribute('aria-valuenow'));
-  let frames = 0, moves = 0, x = x0;
+  let frames = 0, moves = 0, x = x0, last = hash(canvas);
   const values = [value()];
   const start = performance.now();
   try {
     await new Promise((resolve) => {
       function tick() {
         const t = (performance.now() - start) / 1000;
-        if (painted) { frames += 1; painted = false; }
+        if (painted) {
+          painted = false;
+          const now = hash(canvas);
+          if (now !== last) { frames += 1; last = now; }
+        }
         values.push(value());
         if (t >= seconds) { resolve(); return; }
         const phase = t / seconds;
@@ -500,8 +510,7 @@ DRAG_JS = """async ([handle, canvas, seconds, back]) => {
 
 def drag_in_page(handle, canvas, seconds: float = 2.0, back: bool = True) -> dict:
     """Drag `handle` for `seconds` (across its track and back, or one way towards its farther
-    end), from inside the page; returns {frames: animation frames in which the canvas was
-    painted, moves,
+    end), from inside the page; returns {frames: animation frames with new canvas pixels, moves,
     changes: slider value changes, values: the slider's value at every animation frame,
     direction: +1 rightwards, -1 leftwards}."""
     handle.scroll_into_view_if_needed()

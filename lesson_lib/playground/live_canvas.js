@@ -290,7 +290,8 @@ function render({ model, el }) {
       decoded = { version: mine, bitmap, size: msg.size, ratio: msg.ratio || ratio };
       paint();
     } else if (msg.type === "frame") {
-      const received = { ops: msg.ops, background: msg.background, buffers, epoch: msg.epoch };
+      const received = { ops: msg.ops, background: msg.background, buffers, epoch: msg.epoch,
+                         ahead: Boolean(msg.ahead) };
       if (msg.ahead) {
         if (latest && msg.epoch === latest.epoch && msg.background === latest.background) {
           keep(msg.state, received);
@@ -312,6 +313,7 @@ function render({ model, el }) {
   function keep(state, received) {
     const key = stateKey(links.controls(), state);
     if (key === null) return;
+    received.key = key;
     kept.delete(key);
     kept.set(key, received);
     while (kept.size > KEPT_FRAMES) kept.delete(kept.keys().next().value);
@@ -322,6 +324,11 @@ function render({ model, el }) {
     const hit = key === null ? undefined : kept.get(key);
     const next = hit && hit.epoch === latest.epoch && hit.background === latest.background ? hit : latest;
     if (next === frame) return;
+    if (frame && frame.ahead && next.key !== undefined && next.key === frame.key
+        && next.epoch === frame.epoch && next.background === frame.background) {
+      frame = next;  // the kernel's answer to the frame sent ahead on show: the same picture
+      return;
+    }
     if (hit === next && next !== latest) window.__lessonFramesAhead = (window.__lessonFramesAhead || 0) + 1;
     frame = next;
     requestPaint();
