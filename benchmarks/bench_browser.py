@@ -158,6 +158,13 @@ def _canvas_of(output, yardstick: bool):
 
 def measure_notebook(context, url: str, notebook: str, presses: int = PRESSES) -> list[dict]:
     page = context.new_page()
+    try:
+        return _measure_page(page, url, notebook, presses)
+    finally:
+        page.close()
+
+
+def _measure_page(page, url: str, notebook: str, presses: int) -> list[dict]:
     page.set_default_timeout(240_000)
     start = time.perf_counter()
     open_and_run_all(page, url, notebook)
@@ -185,16 +192,17 @@ def measure_notebook(context, url: str, notebook: str, presses: int = PRESSES) -
                      "unanswered": latencies.count(float(NO_ANSWER_MS)),
                      "fps": drag["fps"], "values_per_s": drag["values"], "moves_per_s": drag["moves"],
                      "ready_s": ready_s})
-    page.close()
     return rows
 
 
 def measure(notebooks: list[str], ratios=(1, 2), *, toys: bool = True, preview_link: bool = False,
-            presses: int = PRESSES) -> dict:
-    """{ratio: rows} for the toys (unless `toys` is False) and `notebooks`, at each pixel ratio."""
+            presses: int = PRESSES) -> tuple[dict, list]:
+    """`({ratio: rows}, failures)` for the toys (unless `toys` is False) and `notebooks`, at each
+    pixel ratio; a notebook that could not be measured is a failure `(ratio, notebook, error)`
+    (reported, not fatal: the other notebooks' figures still count)."""
     from playwright.sync_api import sync_playwright
 
-    results = {}
+    results, failures = {}, []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
         tmp = Path(tmp)
         (tmp / "extra").mkdir()
@@ -211,11 +219,16 @@ def measure(notebooks: list[str], ratios=(1, 2), *, toys: bool = True, preview_l
                 context = browser.new_context(viewport={"width": 1280, "height": 800},
                                               device_scale_factor=ratio)
                 for notebook in (list(TOYS) if toys else []) + list(notebooks):
-                    results.setdefault(ratio, []).extend(
-                        measure_notebook(context, url, notebook, presses))
+                    try:
+                        rows = measure_notebook(context, url, notebook, presses)
+                    except Exception as error:  # noqa: BLE001  (reported in the section)
+                        print(f"{notebook} at ratio {ratio} not measured: {error}", file=sys.stderr, flush=True)
+                        failures.append((ratio, notebook, f"{type(error).__name__}: {str(error).splitlines()[0][:160]}"))
+                        continue
+                    results.setdefault(ratio, []).extend(rows)
                 context.close()
         browser.close()
-    return results
+    return results, failures
 
 
 def _name(notebook: str) -> str:
@@ -229,10 +242,13 @@ def _table(results: dict) -> str:
     head = "| lesson | playground: first slider | " + " | ".join(
         f"ratio {r}: key → pixels (median / max) | ratio {r}: drag fps (values/s)" for r in ratios) + " |"
     lines = [head, "| --- | --- |" + " ---: | ---: |" * len(ratios)]
-    for rows in zip(*(results[r] for r in ratios)):
-        a = rows[0]
+    by_ratio = {r: {(row["notebook"], row["playground"]): row for row in results[r]} for r in ratios}
+    order = list(dict.fromkeys(key for r in ratios for key in by_ratio[r]))
+    for key in order:
+        rows = [by_ratio[r].get(key) for r in ratios]
+        a = next(row for row in rows if row)
         cells = " | ".join(f"{b['median_ms']:.0f} / {b['max_ms']:.0f} ms | {b['fps']:.0f} ({b['values_per_s']:.0f})"
-                           for b in rows)
+                           if b else "not measured | —" for b in rows)
         lines.append(f"| {_name(a['notebook'])} | {a['playground']}: {a['slider']} | {cells} |")
     return "\n".join(lines) + "\n"
 
@@ -244,7 +260,7 @@ def run(notebooks: list[str] | None = None, ratios=(1, 2), *, preview_link: bool
         return title + "Not measured: no Chromium found.\n"
     if notebooks is None:
         notebooks = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
-    results = measure(notebooks, ratios, preview_link=preview_link, presses=presses)
+    results, failures = measure(notebooks, ratios, preview_link=preview_link, presses=presses)
     every = [r for rows in results.values() for r in rows]
     lessons = [r for r in every if r["notebook"] not in TOYS]
     yard = [r for r in every if r["notebook"] == YARDSTICK]
@@ -256,12 +272,14 @@ def run(notebooks: list[str] | None = None, ratios=(1, 2), *, preview_link: bool
         f"{min(r['fps'] for r in yard):.0f}–{max(r['fps'] for r in yard):.0f} frames/s.\n",
     ]
     if len(ratios) > 1:
-        cold = {r["notebook"]: r["ready_s"] for r in results[ratios[0]]}
-        warm = {r["notebook"]: r["ready_s"] for r in results[ratios[1]]}
+        cold = {r["notebook"]: r["ready_s"] for r in results.get(ratios[0], [])}
+        warm = {r["notebook"]: r["ready_s"] for r in results.get(ratios[1], [])}
         lines.append("- Cold start, opening a lesson to its first interactive plot after Run All (first open "
                      "with an empty JAX compilation cache → second open): "
                      + ", ".join(f"{n[:2]} {cold[n]:.0f} → {warm[n]:.0f} s" for n in sorted(cold)
-                                 if n not in TOYS) + ".\n")
+                                 if n not in TOYS and n in warm) + ".\n")
+    for ratio, notebook, error in failures:
+        lines.append(f"- Not measured: {_name(notebook)} at ratio {ratio} ({error}).\n")
     silent = [f"{_name(r['notebook'])} {r['playground']} ({r['unanswered']})" for r in every if r["unanswered"]]
     if silent:
         lines.append(f"- Key presses with no new pixels within {NO_ANSWER_MS // 1000} s (counted as "
