@@ -206,10 +206,7 @@ class SwarmPlayground(Playground):
     def __init__(self, steps: int = 40, max_particles: int = 40, interval_ms: int = 150, *,
                  square_side: float = 1.6, key=None):
         self.steps = _checks.int_in_range("steps", steps, 1)
-        bounds = np.asarray(challenges.WELLS_BOUNDS, dtype=float)
-        self.square_side = _checks.number("square_side", square_side, low=0.0, low_open=True,
-                                          high=float(np.min(bounds[:, 1] - bounds[:, 0])))
-        self.square = self._square_around(challenges.WELL_CENTERS[2])
+        self._start_square(square_side)
         self.max_particles = _checks.int_in_range("max_particles", max_particles, 2)
         _checks.int_in_range("interval_ms", interval_ms, 1)
         if key is not None:
@@ -224,10 +221,7 @@ class SwarmPlayground(Playground):
             "c2": float_slider("pull to swarm's best c2", 1.5, 0.0, 3.0, 0.1),
             "step": widgets.Play(value=self.steps, min=0, max=self.steps, step=1,
                                  interval=int(interval_ms), description="step"),
-            "start": widgets.ToggleButtons(options=self.START_OPTIONS, value="whole box",
-                                           description="start", tooltips=[
-                                               "the particles start anywhere in the box",
-                                               "all start in the dashed square: click the map to move it"]),
+            "start": widgets.ToggleButtons(options=self.START_OPTIONS, description="start"),
         }
         super().__init__(controls, figsize=FIGSIZE)
         self.step_slider = widgets.IntSlider(value=self.steps, min=0, max=self.steps,
@@ -238,8 +232,14 @@ class SwarmPlayground(Playground):
         self.best = self.moving(*ax_map.plot([], [], "*", color="gold", mec="black", ms=14,
                                              zorder=6))
         self.curve = self.moving(*ax_best.plot([], [], color="tab:red", lw=1.8))
-        self.ax_map = ax_map
         self.square_outline = self.moving(*ax_map.plot([], [], "--", color="black", lw=1.2, zorder=5))
+
+    def _start_square(self, side):
+        """Check the square's side; the first square lies around the shallow well at the centre."""
+        bounds = np.asarray(challenges.WELLS_BOUNDS, dtype=float)
+        self.square_side = _checks.number("square_side", side, low=0.0, low_open=True,
+                                          high=float(np.min(bounds[:, 1] - bounds[:, 0])))
+        self.square = self._square_around(challenges.WELL_CENTERS[2])
 
     def _square_around(self, point):
         """The start square of side `square_side` centred on `point`, moved inside the box."""
@@ -266,9 +266,10 @@ class SwarmPlayground(Playground):
         ax_best.legend(fontsize=8, loc="upper right")
         ax_best.set_title("the swarm's best so far", fontsize=10)
         ax_best.grid(True, alpha=0.3)
+        self.ax_map = ax_map
         return ax_map, ax_best
 
-    def compute(self, n_particles, inertia, c1, c2, start):
+    def compute(self, n_particles, inertia, c1, c2, start="whole box"):
         """`(positions, values, best_values)` of the swarm, NumPy arrays of the active particles."""
         result = particle_swarm(challenges.wells, challenges.WELLS_BOUNDS,
                                 n_particles=self.max_particles, steps=self.steps, key=self.key,
