@@ -256,6 +256,11 @@ _SLIDERS = (widgets.FloatSlider, widgets.IntSlider, widgets.FloatLogSlider, widg
 """Controls on a grid of steps, whose neighbouring values are drawn ahead (a Play scrubs a slider)."""
 
 
+def _on_grid(control, value) -> float:
+    """`value` on the scale of slider `control`'s grid: its exponent for a log slider."""
+    return math.log(value, control.base) if isinstance(control, widgets.FloatLogSlider) else float(value)
+
+
 def slider_step(control, steps: int):
     """The value `steps` steps from `control`'s value on its grid, as the browser sets it; None past its ends.
 
@@ -272,9 +277,7 @@ def slider_step(control, steps: int):
     low, high, step = control.min, control.max, control.step
     if not step:
         return None
-    position = math.log(control.value, control.base) if isinstance(control, widgets.FloatLogSlider) \
-        else control.value
-    k = round((position - low) / step) + int(steps)
+    k = round((_on_grid(control, control.value) - low) / step) + int(steps)
     position = low + k * step
     if position < low - 1e-9 * step or position > high + 1e-9 * step:
         return None
@@ -298,9 +301,8 @@ def grid_steps(control, old, new):
     """
     if not isinstance(control, _SLIDERS) or not control.step:
         return None
-    position = (lambda v: math.log(v, control.base)) if isinstance(control, widgets.FloatLogSlider) else float
     try:
-        return round((position(new) - position(old)) / control.step)
+        return round((_on_grid(control, new) - _on_grid(control, old)) / control.step)
     except (TypeError, ValueError):  # not numbers, or a log slider at zero
         return None
 

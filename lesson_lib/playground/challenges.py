@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 CONDITION_RANGE = (1.0, 1000.0)
+_WELLS_BOX = np.asarray(challenges.WELLS_BOUNDS, dtype=float)  # rows: (low, high) per coordinate
 _LOSS_LIM = (1e-6, 1e3)
 
 
@@ -236,16 +237,14 @@ class SwarmPlayground(Playground):
 
     def _start_square(self, side):
         """Check the square's side; the first square lies around the shallow well at the centre."""
-        bounds = np.asarray(challenges.WELLS_BOUNDS, dtype=float)
         self.square_side = _checks.number("square_side", side, low=0.0, low_open=True,
-                                          high=float(np.min(bounds[:, 1] - bounds[:, 0])))
+                                          high=float(np.min(_WELLS_BOX[:, 1] - _WELLS_BOX[:, 0])))
         self.square = self._square_around(challenges.WELL_CENTERS[2])
 
     def _square_around(self, point):
         """The start square of side `square_side` centred on `point`, moved inside the box."""
-        bounds = np.asarray(challenges.WELLS_BOUNDS, dtype=float)
         half = self.square_side / 2
-        centre = np.clip(np.asarray(point, dtype=float), bounds[:, 0] + half, bounds[:, 1] - half)
+        centre = np.clip(np.asarray(point, dtype=float), _WELLS_BOX[:, 0] + half, _WELLS_BOX[:, 1] - half)
         return tuple((float(c - half), float(c + half)) for c in centre)
 
     def clicked(self, ax, x, y):
