@@ -28,7 +28,7 @@ import pytest
 from jupyter_browser import (
     CHROMIUM_ARGS, INSTALL_HINT, PLAYGROUND_OUTPUT, drag_in_page, find_chromium, jupyter_server,
     close_notebook, open_and_run_all, opaque_fraction, plot_hash, use_control, visible_controls,
-    wait_for_plot_change, went_back, wide_figures, write_playgrounds_edition,
+    wait_for_plot_change, wait_until_drawn, went_back, wide_figures, write_playgrounds_edition,
 )
 
 LESSONS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -95,7 +95,7 @@ def test_every_control_of_every_playground_changes_a_plot(lesson, server, notebo
         output = outputs.nth(index)
         output.scroll_into_view_if_needed()
         output.locator("canvas.lesson-live-canvas").first.wait_for(state="visible")
-        assert wait_for_plot_change(output, "empty"), f"{notebook}: live figure {index} never drew"
+        assert wait_until_drawn(output), f"{notebook}: live figure {index} never drew"
         for kind, control in visible_controls(output):  # a live dashboard may have none
             page.wait_for_timeout(150)  # let a previous update finish drawing
             before = plot_hash(output)

@@ -277,6 +277,26 @@ def wait_for_plot_change(output, before: str, timeout_s: float = 10.0) -> bool:
     return True
 
 
+DRAWN_JS = """(root) => {
+  // Every live canvas under `root` shows a picture. A canvas nothing was painted on yet is
+  // transparent (and 300 x 150, the HTML default); every lesson figure is opaque.
+  const canvases = [...root.querySelectorAll('canvas.lesson-live-canvas')];
+  return canvases.length > 0 && canvases.every((c) => c.width > 0 && c.height > 0
+    && c.getContext('2d').getImageData(c.width >> 1, c.height >> 1, 1, 1).data[3] === 255);
+}"""
+
+
+def wait_until_drawn(root, timeout_s: float = 30.0) -> bool:
+    """Wait until every live canvas in `root` (a locator) has painted its first frame; False on
+    timeout. Before that, a canvas's pixels change with no key pressed (its first picture)."""
+    try:
+        root.page.wait_for_function(DRAWN_JS, arg=root.element_handle(), timeout=timeout_s * 1000,
+                                    polling="raf")
+    except Exception:
+        return False
+    return True
+
+
 WIDE_FIGURES_JS = """() => {
   // Figures wider than the output area that shows them: [description, figure px, area px].
   const wide = [];

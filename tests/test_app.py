@@ -17,6 +17,7 @@ import pytest
 from browser_suite import browser_context_args, browser_type_launch_args  # noqa: F401 (fixtures)
 from jupyter_browser import (
     PLAYGROUND_OUTPUT, ROOT, TOKEN, _free_port, key_with_room, plot_hash, serve, wait_for_plot_change,
+    wait_until_drawn,
 )
 
 sys.path.insert(0, str(ROOT / "tools"))
@@ -61,7 +62,7 @@ def test_app_slider_changes_its_plot_and_no_error_shows(page, app_server, notebo
     output = page.locator(PLAYGROUND_OUTPUT).first
     output.wait_for(state="visible", timeout=300_000)  # Voilà executes the whole lesson first
     output.scroll_into_view_if_needed()
-    assert wait_for_plot_change(output, "empty", 30.0), f"{notebook}: the live figure never drew"
+    assert wait_until_drawn(output), f"{notebook}: the live figure never drew"
     handle = output.locator(".widget-slider .noUi-handle").first
     before = plot_hash(output)
     handle.focus()

@@ -11,7 +11,9 @@ made the frames sent before it stale (and turned sending ahead off).
 import pytest
 
 from browser_suite import browser_context_args, browser_type_launch_args  # noqa: F401  (fixtures)
-from jupyter_browser import PLAYGROUND_OUTPUT, jupyter_server, open_and_run_all, wait_for_plot_change, write_notebook
+from jupyter_browser import (
+    PLAYGROUND_OUTPUT, jupyter_server, open_and_run_all, wait_for_plot_change, wait_until_drawn, write_notebook,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -89,7 +91,7 @@ def playground(browser, tmp_path_factory):
         open_and_run_all(page, url, notebook.name)
         output = page.locator(PLAYGROUND_OUTPUT).first
         output.locator("canvas.lesson-live-canvas").first.wait_for(state="visible")
-        assert wait_for_plot_change(output, "empty"), "the playground never drew"
+        assert wait_until_drawn(output), "the playground never drew"
         yield page, output
         context.close()
 

@@ -13,7 +13,8 @@ import pytest
 from browser_suite import browser_context_args, browser_type_launch_args  # noqa: F401  (fixtures)
 from jupyter_browser import (
     PLAYGROUND_OUTPUT, drag_in_page, jupyter_server, key_with_room, linked_toy_cells,
-    opaque_fraction, open_and_run_all, plot_hash, wait_for_plot_change, went_back, write_notebook,
+    opaque_fraction, open_and_run_all, plot_hash, wait_for_plot_change, wait_until_drawn, went_back,
+    write_notebook,
 )
 
 pytestmark = pytest.mark.browser
@@ -33,7 +34,7 @@ def toy_page(request, browser, tmp_path_factory):
         open_and_run_all(page, url, notebook.name, front_end=front_end)
         output = page.locator(PLAYGROUND_OUTPUT).first
         output.locator("canvas.lesson-live-canvas").first.wait_for(state="visible")
-        assert wait_for_plot_change(output, "empty"), "the toy never drew"
+        assert wait_until_drawn(output), "the toy never drew"
         # Let the page settle before the first key press: without this pause (which run-all
         # used to end with), one run of three under the full suite's load failed here.
         page.wait_for_timeout(1000)
