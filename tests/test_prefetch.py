@@ -194,6 +194,7 @@ def test_without_a_view_or_with_prefetch_off_nothing_is_sent_ahead():
 
 def test_an_idle_kernel_sends_the_neighbours_ahead_and_a_new_move_cancels_the_rest():
     pg = Parabola()
+    pg.prefetch_fill_s = 0.0  # the neighbours only (the fill is the next test's)
 
     async def moved():
         sent = _live(pg)
@@ -212,6 +213,32 @@ def test_an_idle_kernel_sends_the_neighbours_ahead_and_a_new_move_cancels_the_re
     assert whole == 16
     states = [c["state"][0] for c, _ in _frames(sent, ahead=True)[whole:]]
     assert states[:5] == [1.2, 1.3, 1.4, 1.5, 1.6], "only the newest value's neighbours, the drag's way first"
+
+
+def test_then_the_idle_kernel_fills_in_every_sliders_whole_grid_the_slider_in_hand_first():
+    pg = Parabola()
+
+    async def moved():
+        sent = _live(pg)
+        _move(pg, "a", 0.9, seq=1)
+        await asyncio.sleep(1.0)
+        return sent
+
+    states = [(round(a, 9), n, round(np.log10(lr), 9))
+              for a, n, lr in (c["state"] for c, _ in _frames(asyncio.run(moved()), ahead=True))]
+    every = ({(round(a, 1), 3, -2.0) for a in np.arange(-2.0, 2.05, 0.1)} | {(0.9, n, -2.0) for n in range(1, 10)}
+             | {(0.9, 3, e) for e in np.arange(-4.0, 0.1, 0.25)})  # lr: 1e-4 … 1 by quarter decades
+    every.discard((0.9, 3, -2.0))  # the state on show
+    assert len(states) == len(set(states)) == len(every) and set(states) == every
+    fill = states[16:]  # after the neighbours: the rest of a's grid, nearest first, then n's, then lr's
+    assert [a for a, n, lr in fill[:5]] == [0.7, 0.6, 0.5, 0.3, 1.6] and {a for a, n, lr in fill[-17:]} == {0.9}  # n: 5 left, lr: 12
+
+
+def test_the_fill_stops_at_its_frame_cap():
+    pg = Parabola()
+    pg.prefetch_fill_frames = 10
+    plan = pg._fill_plan(pg._prefetch_plan())
+    assert len(plan) == 10 and all(name == "a" for name, value in plan)  # no move yet: the first slider
 
 
 LESSON_PLAYGROUNDS = {

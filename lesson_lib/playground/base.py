@@ -51,7 +51,11 @@ breaks this sets `prefetch = False`. A neighbour whose `draw` calls
 `invalidate` (a new background) is not sent ahead. Drawing ahead stops after
 `prefetch_budget_s` of kernel time per move, and is skipped after an update
 slower than `prefetch_slowest_s` (a training run per move: a move arriving
-meanwhile would wait for one more).
+meanwhile would wait for one more). Once the neighbours are sent, the kernel,
+still idle, goes on along the rest of the sliders' grids (the slider in hand
+first, nearest values first) for `prefetch_fill_s` more: a drag is then
+painted from frames the browser holds, at the browser's pace. Any move cancels
+the drawing ahead of the move before, so a message waits for one frame at most.
 
 Optional hooks and tools:
   `changed(name, value)`: called when control `name` changes, before the
@@ -102,6 +106,7 @@ import asyncio
 import base64
 import contextlib
 import inspect
+import itertools
 import math
 import os
 import time
@@ -360,6 +365,15 @@ class Playground(metaclass=_DrawsAfterInit):
     prefetch_slowest_s = 0.1
     """No drawing ahead after an update slower than this: a move meanwhile would wait as long."""
 
+    prefetch_fill_s = 2.0
+    """Kernel seconds spent after that, while still idle, drawing the rest of the sliders' grids
+    (the slider in hand first, nearest values first), so that a drag is painted from frames the
+    browser already holds."""
+
+    prefetch_fill_frames = 160
+    """The most frames the fill sends after one move: the browser keeps 256 (`KEPT_FRAMES` in
+    live_canvas.js), the newest first, so the neighbours sent before the fill stay."""
+
     def __init__(self, controls=None, *more, artists=(), fig=None, figsize=(MAX_WIDTH, 3.5),
                  layout="constrained"):
         if isinstance(controls, Figure):  # the older order: (fig, controls, artists)
@@ -520,8 +534,7 @@ class Playground(metaclass=_DrawsAfterInit):
     # --- prefetching: the frames of neighbouring slider values, sent ahead ------------------
     def _prefetch_plan(self) -> list:
         """`[(name, value)]`: the slider values to draw ahead, the likeliest next one first."""
-        sliders = {name: control for name, control in self.controls.items()
-                   if isinstance(control, _SLIDERS) and control.layout.display != "none"}
+        sliders = self._visible_sliders()
         plan = []
         if self._last_move and self._last_move[0] in sliders:  # the slider in hand first
             # A drag goes on at about the pace it had: the next move lands within half a move of
@@ -540,6 +553,33 @@ class Playground(metaclass=_DrawsAfterInit):
                 values.append((name, value))
         return values
 
+    def _fill_plan(self, taken) -> list:
+        """`[(name, value)]`: the rest of the sliders' grids, not in `taken`, to draw ahead once idle.
+
+        The slider in hand first, then the others; along each, the values
+        nearest its current one first; at most `prefetch_fill_frames`.
+        """
+        sliders = self._visible_sliders()
+        if self._last_move and self._last_move[0] in sliders:
+            sliders = {self._last_move[0]: sliders.pop(self._last_move[0]), **sliders}
+        seen, plan = set(taken), []
+        for name, control in sliders.items():
+            for distance in itertools.count(1):
+                ends = [slider_step(control, sign * distance) for sign in (1, -1)]
+                if all(value is None for value in ends):
+                    break
+                for value in ends:
+                    if value is not None and (name, value) not in seen:
+                        seen.add((name, value))
+                        plan.append((name, value))
+                if len(plan) >= self.prefetch_fill_frames:
+                    return plan[:self.prefetch_fill_frames]
+        return plan
+
+    def _visible_sliders(self) -> dict:
+        return {name: control for name, control in self.controls.items()
+                if isinstance(control, _SLIDERS) and control.layout.display != "none"}
+
     def _schedule_prefetch(self) -> None:
         if not (self.prefetch and self.canvas.live and self.canvas.linked and self._shown):
             return
@@ -547,11 +587,16 @@ class Playground(metaclass=_DrawsAfterInit):
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no event loop (a plain script): nothing to prefetch for
             return
-        plan, round_, spent = self._prefetch_plan(), self._prefetch_round, [0.0]
+        near = self._prefetch_plan()
+        fill = self._fill_plan(near) if self.prefetch_fill_s > 0 else []
+        # Each value with the kernel time drawing ahead may have reached when it is drawn.
+        plan = ([(name, value, self.prefetch_budget_s) for name, value in near]
+                + [(name, value, self.prefetch_budget_s + self.prefetch_fill_s) for name, value in fill])
+        round_, spent = self._prefetch_round, [0.0]
 
         def next_one():
-            # One neighbour per turn of the event loop: a slider's message waits at most one.
-            if not (plan and round_ == self._prefetch_round and spent[0] < self.prefetch_budget_s):
+            # One frame per turn of the event loop: a slider's message waits at most one.
+            if not (plan and round_ == self._prefetch_round and spent[0] < plan[0][2]):
                 return
             if not self.canvas.lock.acquire(blocking=False):
                 return  # another thread is updating: its update draws ahead afresh
@@ -559,7 +604,7 @@ class Playground(metaclass=_DrawsAfterInit):
                 if round_ != self._prefetch_round or self._busy or self._held:
                     return
                 start = time.perf_counter()
-                self.prefetch_one(*plan.pop(0))
+                self.prefetch_one(*plan.pop(0)[:2])
                 spent[0] += time.perf_counter() - start
             finally:
                 self.canvas.lock.release()
