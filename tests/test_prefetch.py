@@ -16,7 +16,9 @@ import pytest
 from lesson_lib.compilation import count_compilations
 from lesson_lib.playground import Playground, float_slider, int_slider, log_slider
 from lesson_lib.playground.base import slider_step
+from lesson_lib.narrow_sweep import SweepResult
 from lesson_lib.playground.challenges import ClippingPlayground
+from lesson_lib.playground.depth_lr import DepthLRPlayground
 from lesson_lib.playground.gradcheck import StepSizePlayground
 from lesson_lib.playground.initialization import InitializationPlayground
 from lesson_lib.playground.landscape import LandscapePlayground
@@ -70,6 +72,8 @@ def _frames(sent, ahead=False):
 def _move(pg, name, value, seq):
     """The browser's linked message setting control `name` to `value`."""
     index = next(i for i, c in enumerate(pg.canvas.linked) if c is pg.controls[name])
+    if isinstance(pg.controls[name], widgets.SelectionSlider):  # the browser syncs its index
+        value = list(pg.controls[name].options).index(value)
     pg.canvas._on_message(pg.canvas, {"type": "set", "seq": seq, "changes": [[index, value]]}, [])
 
 
@@ -241,8 +245,17 @@ def test_the_fill_stops_at_its_frame_cap():
     assert len(plan) == 10 and all(name == "a" for name, value in plan)  # no move yet: the first slider
 
 
+def _depth_lr():
+    """Lesson 04's playground over a made-up sweep of its shape (a depth selection slider)."""
+    rng = np.random.default_rng(0)
+    losses = np.exp(-np.linspace(0, 5, 301))[None, None] * rng.uniform(0.5, 1.5, (12, 40, 1))
+    sweep = SweepResult(np.arange(1, 13), np.geomspace(1e-3, 1, 40), losses, np.full((12, 40), -1))
+    return DepthLRPlayground(sweep, 0.05)
+
+
 LESSON_PLAYGROUNDS = {
     "01 landscape": lambda: LandscapePlayground(),
+    "04 depth and learning rate": _depth_lr,
     "03 learning rate": lambda: LearningRatePlayground(),
     "05 initialization": lambda: InitializationPlayground(),
     "06 race": lambda: OptimizerRacePlayground(),

@@ -257,8 +257,10 @@ def two_keys(key=None) -> tuple:
     return first, second
 
 
-_SLIDERS = (widgets.FloatSlider, widgets.IntSlider, widgets.FloatLogSlider, widgets.Play)
-"""Controls on a grid of steps, whose neighbouring values are drawn ahead (a Play scrubs a slider)."""
+_SLIDERS = (widgets.FloatSlider, widgets.IntSlider, widgets.FloatLogSlider, widgets.Play,
+            widgets.SelectionSlider)
+"""Controls on a grid of steps, whose neighbouring values are drawn ahead (a Play scrubs a slider;
+a selection slider's grid is its options)."""
 
 
 def _on_grid(control, value) -> float:
@@ -269,7 +271,8 @@ def _on_grid(control, value) -> float:
 def slider_step(control, steps: int):
     """The value `steps` steps from `control`'s value on its grid, as the browser sets it; None past its ends.
 
-    The grid is `min + k·step` (for a log slider, of the exponent: `base^(min + k·step)`).
+    The grid is `min + k·step` (for a log slider, of the exponent: `base^(min + k·step)`; for a
+    selection slider, its options).
 
     Example:
       >>> slider_step(widgets.FloatSlider(value=0.3, min=0.0, max=1.0, step=0.1), 5)
@@ -278,7 +281,13 @@ def slider_step(control, steps: int):
       True
       >>> slider_step(widgets.IntSlider(value=9, min=0, max=10), 2) is None
       True
+      >>> slider_step(widgets.SelectionSlider(options=[1, 2, 5, 10], value=2), 2)
+      10
     """
+    if isinstance(control, widgets.SelectionSlider):
+        k = control.index + int(steps)
+        options = control._options_values  # the option values, however `options` was given
+        return options[k] if 0 <= k < len(options) else None
     low, high, step = control.min, control.max, control.step
     if not step:
         return None
@@ -301,9 +310,14 @@ def grid_steps(control, old, new):
       -3
       >>> grid_steps(widgets.FloatLogSlider(min=-4, max=0, step=0.5), 0.001, 0.01)
       2
+      >>> grid_steps(widgets.SelectionSlider(options=[1, 2, 5, 10]), 10, 2)
+      -2
       >>> grid_steps(widgets.Dropdown(options=["a", "b"]), "a", "b") is None
       True
     """
+    if isinstance(control, widgets.SelectionSlider):
+        options = list(control._options_values)
+        return options.index(new) - options.index(old) if old in options and new in options else None
     if not isinstance(control, _SLIDERS) or not control.step:
         return None
     try:
@@ -369,6 +383,10 @@ class Playground(metaclass=_DrawsAfterInit):
     """Kernel seconds spent after that, while still idle, drawing the rest of the sliders' grids
     (the slider in hand first, nearest values first), so that a drag is painted from frames the
     browser already holds."""
+
+    prefetch_fill_pause_s = 0.01
+    """The pause between two frames of the fill. Frames travel one websocket in order, so a backlog
+    of them in the browser would hold up a real answer queued behind it."""
 
     prefetch_fill_frames = 160
     """The most frames the fill sends after one move: the browser keeps 256 (`KEPT_FRAMES` in
@@ -589,9 +607,11 @@ class Playground(metaclass=_DrawsAfterInit):
             return
         near = self._prefetch_plan()
         fill = self._fill_plan(near) if self.prefetch_fill_s > 0 else []
-        # Each value with the kernel time drawing ahead may have reached when it is drawn.
-        plan = ([(name, value, self.prefetch_budget_s) for name, value in near]
-                + [(name, value, self.prefetch_budget_s + self.prefetch_fill_s) for name, value in fill])
+        # Each value with the kernel time drawing ahead may have reached when it is drawn, and the
+        # pause after it.
+        plan = ([(name, value, self.prefetch_budget_s, 0.001) for name, value in near]
+                + [(name, value, self.prefetch_budget_s + self.prefetch_fill_s, self.prefetch_fill_pause_s)
+                   for name, value in fill])
         round_, spent = self._prefetch_round, [0.0]
 
         def next_one():
@@ -604,11 +624,12 @@ class Playground(metaclass=_DrawsAfterInit):
                 if round_ != self._prefetch_round or self._busy or self._held:
                     return
                 start = time.perf_counter()
-                self.prefetch_one(*plan.pop(0)[:2])
+                name, value, _, pause = plan.pop(0)
+                self.prefetch_one(name, value)
                 spent[0] += time.perf_counter() - start
             finally:
                 self.canvas.lock.release()
-            loop.call_later(0.001, next_one)
+            loop.call_later(pause, next_one)
 
         loop.call_later(0.001, next_one)
 

@@ -239,12 +239,22 @@ class LiveCanvas(anywidget.AnyWidget):
         return True
 
     def _state(self, values=None) -> list:
-        """The linked controls' synced values (as JSON sends them), those in `values` replaced."""
+        """The linked controls' synced values (as JSON sends them), those in `values` replaced.
+
+        A selection (synced by `index`) is given by its value in `values`; its
+        synced value is that value's position among its options.
+        """
         values = values or {}
         state = []
         for link in self._links:
             control, name = link["model"], link["name"]
-            state.append(next((v for c, v in values.items() if c is control), getattr(control, name)))
+            given = [v for c, v in values.items() if c is control]
+            if not given:
+                state.append(getattr(control, name))
+            elif name == "index":
+                state.append(list(control._options_values).index(given[0]))
+            else:
+                state.append(given[0])
         return state
 
     def on_click(self, callback):
