@@ -238,6 +238,21 @@ def test_then_the_idle_kernel_fills_in_every_sliders_whole_grid_the_slider_in_ha
     assert [a for a, n, lr in fill[:5]] == [0.7, 0.6, 0.5, 0.3, 1.6] and {a for a, n, lr in fill[-17:]} == {0.9}  # n: 5 left, lr: 12
 
 
+def test_the_environment_turns_the_fill_off_for_every_playground_and_a_bad_setting_is_shown(monkeypatch):
+    async def moved(pg, value):
+        sent = _live(pg)
+        _move(pg, "a", value, seq=1)
+        await asyncio.sleep(0.5)
+        return sent
+
+    monkeypatch.setenv("LESSON_LIB_PREFETCH_FILL_S", "0")
+    assert len(_frames(asyncio.run(moved(Parabola(), 0.9)), ahead=True)) == 16  # the neighbours only
+    monkeypatch.setenv("LESSON_LIB_PREFETCH_FILL_S", "soon")
+    pg = Parabola()
+    asyncio.run(moved(pg, 0.9))
+    assert "LESSON_LIB_PREFETCH_FILL_S (seconds) must be a finite number >= 0, got 'soon'" in str(pg.last_error)
+
+
 def test_the_fill_stops_at_its_frame_cap():
     pg = Parabola()
     pg.prefetch_fill_frames = 10

@@ -120,6 +120,7 @@ import jax.numpy
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from lesson_lib import _checks
 from lesson_lib.playground.canvas import LiveCanvas
 
 __all__ = ["setup_notebook", "log_slider", "float_slider", "int_slider", "dropdown", "figure", "two_keys",
@@ -382,7 +383,8 @@ class Playground(metaclass=_DrawsAfterInit):
     prefetch_fill_s = 2.0
     """Kernel seconds spent after that, while still idle, drawing the rest of the sliders' grids
     (the slider in hand first, nearest values first), so that a drag is painted from frames the
-    browser already holds."""
+    browser already holds. The environment variable `LESSON_LIB_PREFETCH_FILL_S` overrides it for
+    every playground (a hub whose kernels share a few cores sets it to 0)."""
 
     prefetch_fill_pause_s = 0.01
     """The pause between two frames of the fill. Frames travel one websocket in order, so a backlog
@@ -594,6 +596,13 @@ class Playground(metaclass=_DrawsAfterInit):
                     return plan[:self.prefetch_fill_frames]
         return plan
 
+    def _fill_seconds(self) -> float:
+        """`prefetch_fill_s`, or `$LESSON_LIB_PREFETCH_FILL_S` where it is set."""
+        setting = os.environ.get("LESSON_LIB_PREFETCH_FILL_S")
+        if setting is None:
+            return self.prefetch_fill_s
+        return _checks.number("LESSON_LIB_PREFETCH_FILL_S (seconds)", setting, low=0.0)
+
     def _visible_sliders(self) -> dict:
         return {name: control for name, control in self.controls.items()
                 if isinstance(control, _SLIDERS) and control.layout.display != "none"}
@@ -605,12 +614,12 @@ class Playground(metaclass=_DrawsAfterInit):
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no event loop (a plain script): nothing to prefetch for
             return
-        near = self._prefetch_plan()
-        fill = self._fill_plan(near) if self.prefetch_fill_s > 0 else []
+        near, fill_s = self._prefetch_plan(), self._fill_seconds()
+        fill = self._fill_plan(near) if fill_s > 0 else []
         # Each value with the kernel time drawing ahead may have reached when it is drawn, and the
         # pause after it.
         plan = ([(name, value, self.prefetch_budget_s, 0.001) for name, value in near]
-                + [(name, value, self.prefetch_budget_s + self.prefetch_fill_s, self.prefetch_fill_pause_s)
+                + [(name, value, self.prefetch_budget_s + fill_s, self.prefetch_fill_pause_s)
                    for name, value in fill])
         round_, spent = self._prefetch_round, [0.0]
 
