@@ -156,6 +156,29 @@ def _canvas_of(output, yardstick: bool):
     return output.locator(selector).first
 
 
+PAGE_STATE_JS = """() => {
+  // What a notebook shows when its figures did not draw: for the report of a failed measurement.
+  const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const kernel = panel && panel.sessionContext && panel.sessionContext.session
+    && panel.sessionContext.session.kernel;
+  const canvases = [...document.querySelectorAll('canvas.lesson-live-canvas')];
+  const text = (selector) => [...document.querySelectorAll(selector)]
+    .map((e) => e.textContent.trim().slice(0, 120)).filter(Boolean).slice(0, 3);
+  return JSON.stringify({kernel: kernel ? kernel.status : null, outputs: document.querySelectorAll('.jp-OutputArea-output').length,
+    canvases: canvases.map((c) => [c.width, c.height]),
+    stderr: text('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'),
+    widgetErrors: text('.jupyter-widgets.jupyter-widget-error, .widget-error'),
+    running: [...document.querySelectorAll('.jp-InputArea-prompt')].filter((p) => p.textContent.includes('*')).length});
+}"""
+
+
+def _page_state(page) -> str:
+    try:
+        return page.evaluate(PAGE_STATE_JS)
+    except Exception as error:  # noqa: BLE001  (a report, never a second failure)
+        return f"page state unreadable: {type(error).__name__}"
+
+
 def measure_notebook(context, url: str, notebook: str, presses: int = PRESSES) -> list[dict]:
     page = context.new_page()
     try:
@@ -173,11 +196,11 @@ def _measure_page(page, url: str, notebook: str, presses: int) -> list[dict]:
     if yardstick:
         _canvas_of(outputs.first, yardstick).wait_for(state="visible")
     elif not wait_until_drawn(outputs.first, 240.0):
-        raise TimeoutError("the first live figure did not draw within 240 s")
+        raise TimeoutError(f"the first live figure did not draw within 240 s ({_page_state(page)})")
     ready_s = time.perf_counter() - start
     # A figure's first picture is new pixels too: no key is pressed before every one is drawn.
     if not (yardstick or wait_until_drawn(page.locator(".jp-Notebook").first, 240.0)):
-        raise TimeoutError("not every live figure drew within 240 s")
+        raise TimeoutError(f"not every live figure drew within 240 s ({_page_state(page)})")
     rows = []
     for index in range(outputs.count()):
         output = outputs.nth(index)
@@ -229,7 +252,7 @@ def measure(notebooks: list[str], ratios=(1, 2), *, toys: bool = True, preview_l
                         rows = measure_notebook(context, url, notebook, presses)
                     except Exception as error:  # noqa: BLE001  (reported in the section)
                         print(f"{notebook} at ratio {ratio} not measured: {error}", file=sys.stderr, flush=True)
-                        failures.append((ratio, notebook, f"{type(error).__name__}: {str(error).splitlines()[0][:160]}"))
+                        failures.append((ratio, notebook, f"{type(error).__name__}: {str(error).splitlines()[0][:400]}"))
                         continue
                     results.setdefault(ratio, []).extend(rows)
                 context.close()
