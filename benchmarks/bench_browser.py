@@ -167,6 +167,9 @@ PAGE_STATE_JS = """() => {
   return JSON.stringify({kernel: kernel ? kernel.status : null, outputs: document.querySelectorAll('.jp-OutputArea-output').length,
     canvases: canvases.map((c) => [c.width, c.height]),
     stderr: text('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'),
+    errors: text('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.error"]'),
+    cells: document.querySelectorAll('.jp-CodeCell').length,
+    prompts: [...document.querySelectorAll('.jp-InputArea-prompt')].map((p) => p.textContent.trim()).join(' ').slice(0, 200),
     widgetErrors: text('.jupyter-widgets.jupyter-widget-error, .widget-error'),
     running: [...document.querySelectorAll('.jp-InputArea-prompt')].filter((p) => p.textContent.includes('*')).length});
 }"""
@@ -211,7 +214,7 @@ def _measure_page(page, url: str, notebook: str, presses: int) -> list[dict]:
             continue
         handle, canvas = visible[0], _canvas_of(output, yardstick)
         label = visible[0].locator("xpath=ancestor::*[contains(@class,'widget-slider')]").first \
-            .locator(".widget-label").first.inner_text()
+            .locator(".widget-label").first.text_content().strip()
         page.wait_for_timeout(1000)
         latencies = _press_latencies(page, handle, canvas, presses)
         page.wait_for_timeout(500)
