@@ -121,7 +121,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from lesson_lib import _checks
-from lesson_lib.playground.canvas import LiveCanvas
+from lesson_lib.playground.canvas import LiveCanvas, option_values
 
 __all__ = ["setup_notebook", "log_slider", "float_slider", "int_slider", "dropdown", "figure", "two_keys",
            "Playground", "MAX_WIDTH"]
@@ -286,8 +286,7 @@ def slider_step(control, steps: int):
       10
     """
     if isinstance(control, widgets.SelectionSlider):
-        k = control.index + int(steps)
-        options = control._options_values  # the option values, however `options` was given
+        k, options = control.index + int(steps), option_values(control)
         return options[k] if 0 <= k < len(options) else None
     low, high, step = control.min, control.max, control.step
     if not step:
@@ -317,7 +316,7 @@ def grid_steps(control, old, new):
       True
     """
     if isinstance(control, widgets.SelectionSlider):
-        options = list(control._options_values)
+        options = option_values(control)
         return options.index(new) - options.index(old) if old in options and new in options else None
     if not isinstance(control, _SLIDERS) or not control.step:
         return None
@@ -615,17 +614,20 @@ class Playground(metaclass=_DrawsAfterInit):
         except RuntimeError:  # no event loop (a plain script): nothing to prefetch for
             return
         near, fill_s = self._prefetch_plan(), self._fill_seconds()
-        fill = self._fill_plan(near) if fill_s > 0 else []
-        # Each value with the kernel time drawing ahead may have reached when it is drawn, and the
-        # pause after it.
-        plan = ([(name, value, self.prefetch_budget_s, 0.001) for name, value in near]
-                + [(name, value, self.prefetch_budget_s + fill_s, self.prefetch_fill_pause_s)
-                   for name, value in fill])
-        round_, spent = self._prefetch_round, [0.0]
+        plan, round_ = list(near), self._prefetch_round
+        spent, budget, pause, filling = 0.0, self.prefetch_budget_s, 0.001, False
 
         def next_one():
+            nonlocal spent, budget, pause, filling
+            if round_ != self._prefetch_round:
+                return  # a newer move draws its own
+            if not plan and not filling and fill_s > 0:
+                # The neighbours are sent: on along the rest of the grids. Planned only now, since
+                # most moves of a drag cancel the drawing ahead before it gets here.
+                plan.extend(self._fill_plan(near))
+                budget, pause, filling = budget + fill_s, self.prefetch_fill_pause_s, True
             # One frame per turn of the event loop: a slider's message waits at most one.
-            if not (plan and round_ == self._prefetch_round and spent[0] < plan[0][2]):
+            if not (plan and spent < budget):
                 return
             if not self.canvas.lock.acquire(blocking=False):
                 return  # another thread is updating: its update draws ahead afresh
@@ -633,9 +635,8 @@ class Playground(metaclass=_DrawsAfterInit):
                 if round_ != self._prefetch_round or self._busy or self._held:
                     return
                 start = time.perf_counter()
-                name, value, _, pause = plan.pop(0)
-                self.prefetch_one(name, value)
-                spent[0] += time.perf_counter() - start
+                self.prefetch_one(*plan.pop(0))
+                spent += time.perf_counter() - start
             finally:
                 self.canvas.lock.release()
             loop.call_later(pause, next_one)

@@ -58,7 +58,12 @@ from PIL import Image
 from lesson_lib.plots import Blitter
 from lesson_lib.plots.scene import record_artists
 
-__all__ = ["LiveCanvas", "agg_figure", "png_bytes"]
+__all__ = ["LiveCanvas", "agg_figure", "option_values", "png_bytes"]
+
+
+def option_values(control) -> tuple:
+    """A selection's option values, however its `options` were given (labels, pairs, a dict)."""
+    return tuple(control._options_values)  # ipywidgets keeps them normalised here
 
 
 def agg_figure(fig):
@@ -252,7 +257,7 @@ class LiveCanvas(anywidget.AnyWidget):
             if not given:
                 state.append(getattr(control, name))
             elif name == "index":
-                state.append(list(control._options_values).index(given[0]))
+                state.append(option_values(control).index(given[0]))
             else:
                 state.append(given[0])
         return state
