@@ -38,7 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from jupyter_browser import (  # noqa: E402
-    CHROMIUM_ARGS, PLAYGROUND_OUTPUT, ROOT, drag_in_page, find_chromium, jupyter_server,
+    CHROMIUM_ARGS, PLAYGROUND_OUTPUT, ROOT, SHOWN_HASH_JS, drag_in_page, find_chromium, jupyter_server,
     key_with_room, linked_toy_cells, open_and_run_all, wait_until_drawn, write_notebook,
 )
 
@@ -76,18 +76,12 @@ YARDSTICK_CELLS = [
     "slider.observe(on_change, names='value')\nwidgets.VBox([slider, fig.canvas])",
 ]
 
-HASH_JS = """(c) => {
-  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-  let h = 2166136261 >>> 0;
-  for (let i = 0; i < d.length; i += 4 * 7) h = Math.imul(h ^ d[i] ^ (d[i+1] << 8) ^ (d[i+2] << 16), 16777619) >>> 0;
-  return h;
-}"""
 
 ARM_JS = f"""(c) => {{
   // Before a key press: note the trusted keydown's time, and watch the canvas on every
   // animation frame from now on; the first frame with other pixels is the answer. All
   // in the page, so the test driver's own round trips never enter the figure.
-  const hash = {HASH_JS};
+  const hash = {SHOWN_HASH_JS};
   const before = hash(c);
   window.__keyAt = null; window.__pixelsAt = null;
   document.addEventListener('keydown', () => {{ window.__keyAt = performance.now(); }},
