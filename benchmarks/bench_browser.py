@@ -165,7 +165,9 @@ PAGE_STATE_JS = """() => {
     cells: document.querySelectorAll('.jp-CodeCell').length,
     prompts: [...document.querySelectorAll('.jp-InputArea-prompt')].map((p) => p.textContent.trim()).join(' ').slice(0, 200),
     widgetErrors: text('.jupyter-widgets.jupyter-widget-error, .widget-error'),
-    running: [...document.querySelectorAll('.jp-InputArea-prompt')].filter((p) => p.textContent.includes('*')).length});
+    running: [...document.querySelectorAll('.jp-InputArea-prompt')].filter((p) => p.textContent.includes('*')).length,
+    kernelLog: (window.__kernelLog || []).filter((e) => e[1] !== 'request').slice(-40),
+    requests: (window.__kernelLog || []).filter((e) => e[1] === 'request').length});
 }"""
 
 

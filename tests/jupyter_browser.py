@@ -150,6 +150,26 @@ KERNEL_READY_JS = """() => {
 }"""
 
 
+KERNEL_LOG_JS = """() => {
+  // From now on, what the kernel connection did, for the report of a notebook that did not
+  // finish (window.__kernelLog): each execute reply's status and count, errors, the
+  // connection's and the kernel's status changes other than busy/idle.
+  const panel = window.jupyterapp.shell.currentWidget;
+  const kernel = panel.sessionContext.session.kernel;
+  const log = window.__kernelLog = [], t0 = performance.now();
+  const note = (...entry) => log.push([Math.round(performance.now() - t0), ...entry]);
+  kernel.anyMessage.connect((_, {msg, direction}) => {
+    const type = msg.header.msg_type;
+    if (type === 'execute_request') note('request', direction);
+    else if (type === 'execute_reply') note('reply', msg.content.status, msg.content.execution_count);
+    else if (type === 'error') note('error', msg.content.ename);
+  });
+  kernel.connectionStatusChanged.connect((_, status) => note('connection', status));
+  kernel.statusChanged.connect((_, status) => { if (status !== 'busy' && status !== 'idle') note('status', status); });
+  panel.sessionContext.kernelChanged.connect(() => note('kernel changed'));
+}"""
+
+
 def open_and_run_all(page, url: str, notebook: str, timeout_ms: int = 240_000, front_end: str = "lab"):
     """Open `notebook` in the front end, run every cell, and wait until the kernel is idle again.
 
@@ -173,8 +193,10 @@ def open_and_run_all(page, url: str, notebook: str, timeout_ms: int = 240_000, f
         page.locator(".jp-Dialog .jp-mod-accept").click()
         while ready() == "dialog":
             page.wait_for_timeout(100)
+    page.evaluate(KERNEL_LOG_JS)
     # The command's promise settles once every cell has run (NotebookActions.runAll).
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    ran = page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.evaluate("(ran) => window.__kernelLog.push(['run all settled', ran])", ran)
     page.wait_for_function(KERNEL_IDLE_JS, timeout=timeout_ms, polling=100)
 
 
