@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from jupyter_browser import (  # noqa: E402
     CHROMIUM_ARGS, PLAYGROUND_OUTPUT, ROOT, SHOWN_HASH_JS, drag_in_page, find_chromium, jupyter_server,
-    key_with_room, linked_toy_cells, open_and_run_all, wait_until_drawn, write_notebook,
+    key_with_room, linked_toy_cells, open_and_run_all, shut_down_kernels, wait_until_drawn, write_notebook,
 )
 
 PRESSES = 15
@@ -243,10 +243,13 @@ def measure(notebooks: list[str], ratios=(1, 2), *, toys: bool = True, preview_l
         browser = playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
         served = [] if preview_link else notebooks
         with jupyter_server(served, tmp / "server", "lab", extra=extra) as url:
-            for ratio in ratios:
-                context = browser.new_context(viewport={"width": 1280, "height": 800},
-                                              device_scale_factor=ratio)
-                for notebook in (list(TOYS) if toys else []) + list(notebooks):
+            # One lesson at a time, as a student goes: each at every ratio (the second open goes
+            # into the first's running kernel), then its kernel is shut down. With every
+            # lesson's kernel left running, the last lessons were measured on a busier machine.
+            contexts = {ratio: browser.new_context(viewport={"width": 1280, "height": 800},
+                                                   device_scale_factor=ratio) for ratio in ratios}
+            for notebook in (list(TOYS) if toys else []) + list(notebooks):
+                for ratio, context in contexts.items():
                     try:
                         rows = measure_notebook(context, url, notebook, presses)
                     except Exception as error:  # noqa: BLE001  (reported in the section)
@@ -254,6 +257,8 @@ def measure(notebooks: list[str], ratios=(1, 2), *, toys: bool = True, preview_l
                         failures.append((ratio, notebook, f"{type(error).__name__}: {str(error).splitlines()[0][:400]}"))
                         continue
                     results.setdefault(ratio, []).extend(rows)
+                shut_down_kernels(url)
+            for context in contexts.values():
                 context.close()
         browser.close()
     return results, failures

@@ -200,6 +200,20 @@ def open_and_run_all(page, url: str, notebook: str, timeout_ms: int = 240_000, f
     page.wait_for_function(KERNEL_IDLE_JS, timeout=timeout_ms, polling=100)
 
 
+def shut_down_kernels(url: str) -> int:
+    """Shut down every kernel of the server at `url` (through its REST API); returns how many."""
+    def call(path, method="GET"):
+        request = urllib.request.Request(f"{url}/api/{path}?token={TOKEN}", method=method)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    kernels = call("kernels")
+    for kernel in kernels:
+        call(f"kernels/{kernel['id']}", "DELETE")
+    return len(kernels)
+
+
 def close_notebook(page) -> None:
     """Shut down the kernel of the notebook the page shows and close it (in JupyterLab: its tab)."""
     page.evaluate("""async () => {
