@@ -280,6 +280,7 @@ LESSON_PLAYGROUNDS = {
 }
 
 
+@pytest.mark.slow  # builds and moves every lesson's playground: 0.8-2 s each
 @pytest.mark.parametrize("make", LESSON_PLAYGROUNDS.values(), ids=LESSON_PLAYGROUNDS.keys())
 def test_in_every_lesson_a_frame_sent_ahead_is_the_real_moves_frame_and_compiles_nothing(make):
     pg = make()
