@@ -2,8 +2,9 @@
 
 One JupyterLab serves copies of every lesson and of a yardstick notebook: the
 trivial ipympl playground (one 6 × 4 in line plot, `set_data` + `draw_idle`).
-At device pixel ratio 1 and 2, each lesson is opened and run top to bottom;
-then, for the first slider of each playground:
+One lesson at a time, as a student goes: it is opened at device pixel ratio 1
+and run top to bottom, then reopened at ratio 2 into its running kernel, then
+its kernel is shut down. At each ratio, for the first slider of each playground:
 - key press → new pixels: a PageUp/PageDown press, timed *inside the page*
   from the trusted `keydown` event to the first animation frame at which the
   playground's canvas shows other pixels, watched by the page itself (the
@@ -12,7 +13,8 @@ then, for the first slider of each playground:
 - frames per second while dragging: the page itself holds the slider's handle
   and moves the mouse once per animation frame (60 times a second, as a real
   mouse's moves reach a page) across the track and back for 2 s, and counts the
-  frames whose canvas pixels changed, and how many distinct slider values the
+  frames whose canvas pixels changed (read at the canvas's CSS size, so the
+  measuring costs the page ~1 ms a frame at either ratio), and how many distinct slider values the
   drag crossed (a slider with few steps cannot show more frames than values).
   The mouse events are made in the page because driving them from here costs a
   round trip each: under load Playwright's `mouse.move` managed only 8-18 moves
