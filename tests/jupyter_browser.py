@@ -150,7 +150,7 @@ KERNEL_READY_JS = """() => {
 }"""
 
 
-KERNEL_LOG_JS = """() => {
+KERNEL_LOG_JS = r"""() => {
   // From now on, what the kernel connection did, for the report of a notebook that did not
   // finish (window.__kernelLog): each execute reply's status and count, errors, the
   // connection's and the kernel's status changes other than busy/idle.
@@ -162,7 +162,10 @@ KERNEL_LOG_JS = """() => {
     const type = msg.header.msg_type;
     if (type === 'execute_request') note('request', direction);
     else if (type === 'execute_reply') note('reply', msg.content.status, msg.content.execution_count);
-    else if (type === 'error') note('error', msg.content.ename);
+    else if (type === 'error') {
+      const tb = (msg.content.traceback || []).slice(-3).join(' | ').replace(/\u001b\[[0-9;]*m/g, '');
+      note('error', msg.content.ename, msg.content.evalue, tb.slice(-600), msg.parent_header.msg_type);
+    }
   });
   kernel.connectionStatusChanged.connect((_, status) => note('connection', status));
   kernel.statusChanged.connect((_, status) => { if (status !== 'busy' && status !== 'idle') note('status', status); });
