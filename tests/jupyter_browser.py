@@ -261,21 +261,6 @@ SHOWN_HASH_JS = """(c) => {
 }"""
 
 
-def canvas_hash(canvas) -> int:
-    """A hash of the canvas's pixels, computed inside the page (no screenshot)."""
-    return canvas.evaluate(SHOWN_HASH_JS)
-
-
-def wait_for_new_pixels(canvas, before: int, timeout_s: float = 15.0) -> float:
-    """Poll (in-page) until the canvas's pixels differ from `before`; return seconds waited."""
-    start = time.perf_counter()
-    canvas.page.wait_for_function(
-        f"([c, before]) => ({SHOWN_HASH_JS})(c) !== before", arg=[canvas.element_handle(), before],
-        timeout=timeout_s * 1000, polling="raf",
-    )
-    return time.perf_counter() - start
-
-
 def key_with_room(handle, page_keys: bool = False) -> str:
     """The arrow (or page) key that moves this noUiSlider handle away from its nearer end."""
     now, low, high = (float(handle.get_attribute(a)) for a in ("aria-valuenow", "aria-valuemin", "aria-valuemax"))
